@@ -1,0 +1,86 @@
+//! Command-line arguments and dispatch, one file per subcommand. Only this layer prints and
+//! chooses exit codes: 0 clean, 1 problems in the handbook, 2 a usage error.
+
+mod check;
+mod explain;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Turns a procurement office's guidance, procurement list and role rules into a static HTML
+/// handbook on who to involve in buying AI.
+#[derive(Debug, Parser)]
+#[command(name = "procbook", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check the CSV, the rules, the guidance and its links, and report who is unassigned.
+    Check {
+        /// The handbook folder (where book.toml is).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Treat unassigned lead and sign-off roles as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Show one procurement's stakeholder plan: who to involve, when, how deeply and why.
+    Explain {
+        /// `[DIR] ID`: the handbook folder (default: the current one) and the procurement's id.
+        #[arg(value_name = "[DIR] ID", num_args = 1..=2, required = true)]
+        args: Vec<String>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts and CI (documented in docs/formats.md).
+    Json,
+}
+
+/// What a command wants the process to exit with.
+pub enum Outcome {
+    Clean,
+    Problems,
+    Usage,
+}
+
+impl From<Outcome> for ExitCode {
+    fn from(o: Outcome) -> Self {
+        match o {
+            Outcome::Clean => ExitCode::SUCCESS,
+            Outcome::Problems => ExitCode::from(1),
+            Outcome::Usage => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let outcome = match cli.command {
+        Command::Check {
+            dir,
+            format,
+            strict,
+        } => check::run(&dir, format, strict),
+        Command::Explain { args, format } => {
+            let (dir, id) = match args.as_slice() {
+                [id] => (PathBuf::from("."), id.clone()),
+                [dir, id] => (PathBuf::from(dir), id.clone()),
+                _ => unreachable!("clap takes one or two values"),
+            };
+            explain::run(&dir, &id, format)
+        }
+    };
+    outcome.into()
+}

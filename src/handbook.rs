@@ -1,0 +1,335 @@
+//! The load stage of the pipeline: book.toml, the rules, the procurements, guidance and
+//! resources read and checked against each other into one [`Handbook`], with every problem found
+//! on the way; plus the gap report (lead or sign-off roles with nobody assigned).
+//!
+//! Nothing here writes files. The order matters and is the only place it is spelled out: the
+//! rules' vocabulary (phases) is needed to read the CSV's stage field, and the CSV's schema to
+//! compile the rules' and guidance's conditions.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{self, LoadedConfig, BOOK_TOML};
+use crate::diagnostics::{list, Diagnostic, Diagnostics};
+use crate::guidance::{self, Guidance};
+use crate::procurements::{self, Procurements};
+use crate::resources::{self, Resource};
+use crate::rules::{self, Condition, ConditionContext, RuleSet, StakeholderPlan};
+
+/// Everything a handbook is made of, loaded and cross-checked.
+#[derive(Debug, Clone)]
+pub struct Handbook {
+    pub config: LoadedConfig,
+    pub procurements: Procurements,
+    pub rules: RuleSet,
+    pub guidance: Guidance,
+    /// The compiled `when` of each guidance page, by index into `guidance.pages`.
+    pub guidance_when: Vec<Option<Condition>>,
+    pub resources: Vec<Resource>,
+    /// One plan per procurement, by index into `procurements.rows`.
+    pub plans: Vec<StakeholderPlan>,
+}
+
+/// How strict loading is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Broken guidance links are errors (`check`) rather than warnings (`build`).
+    pub links_are_errors: bool,
+}
+
+/// A load's outcome: the handbook when nothing stopped it, and every problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    pub handbook: Option<Handbook>,
+    pub diagnostics: Diagnostics,
+}
+
+impl Handbook {
+    pub fn root(&self) -> &Path {
+        &self.config.root
+    }
+
+    /// The procurement index of an id (or of anything that slugs to the same page name).
+    pub fn find(&self, id: &str) -> Option<usize> {
+        let p = self.procurements.by_id(id)?;
+        self.procurements
+            .rows
+            .iter()
+            .position(|r| std::ptr::eq(r, p))
+    }
+
+    /// The assignee of `role` on procurement `index`, when the CSV names one.
+    pub fn assignee(&self, index: usize, role: usize) -> Option<&str> {
+        let field = self
+            .procurements
+            .schema
+            .assignee_field(&self.rules.roles[role].id)?;
+        self.procurements.rows[index].text(Some(field))
+    }
+}
+
+/// Loads the handbook in `root`.
+pub fn load(root: &Path, options: LoadOptions) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let handbook = load_into(root, options, &mut diagnostics);
+    Loaded {
+        handbook: if diagnostics.has_errors() {
+            None
+        } else {
+            handbook
+        },
+        diagnostics,
+    }
+}
+
+fn load_into(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) -> Option<Handbook> {
+    let config = match config::load(root) {
+        Ok(c) => c,
+        Err(d) => {
+            diagnostics.push(*d);
+            return None;
+        }
+    };
+    let settings = &config.config;
+    let rule_file = rules::parse(root, &config.path(&settings.rules.file), diagnostics);
+    let phases = rule_file
+        .as_ref()
+        .map(|r| r.phase_names())
+        .unwrap_or_default();
+    let procurements = procurements::load(&config, &phases, diagnostics);
+    drop(phases);
+    let guidance = guidance::load(
+        root,
+        &config.path(&settings.build.content_dir),
+        settings.build.raw_html,
+        diagnostics,
+    );
+    let resources = resources::load(root, &config.path(&settings.resources.file), diagnostics);
+    let procurements = procurements?;
+    let rules = rule_file?.compile(&procurements.schema, diagnostics);
+
+    check_assignees(&config, &procurements, &rules, diagnostics);
+    check_guidance_refs(&rules, &guidance, options.links_are_errors, diagnostics);
+    guidance.check_links(options.links_are_errors, diagnostics);
+    let guidance_when = compile_guidance(&guidance, &procurements, &rules, diagnostics);
+    let plans = procurements
+        .rows
+        .par_iter()
+        .map(|p| rules.evaluate(p))
+        .collect();
+    Some(Handbook {
+        config,
+        procurements,
+        rules,
+        guidance,
+        guidance_when,
+        resources,
+        plans,
+    })
+}
+
+fn check_assignees(
+    config: &LoadedConfig,
+    procurements: &Procurements,
+    rules: &RuleSet,
+    diagnostics: &mut Diagnostics,
+) {
+    for role in config.config.procurements.assignees.keys() {
+        if rules.role(role.as_ref()).is_none() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "unknown-role",
+                    BOOK_TOML,
+                    format!(
+                        "[procurements.assignees] names the role \"{}\", which {} does not define",
+                        role.as_ref(),
+                        rules.file.display()
+                    ),
+                )
+                .at(config.position(role.span()))
+                .suggest(role.as_ref(), rules.roles.iter().map(|r| r.id.as_str()))
+                .with_help(format!(
+                    "the roles are: {}",
+                    list(rules.roles.iter().map(|r| &r.id))
+                )),
+            );
+        }
+    }
+    let _ = procurements;
+}
+
+/// `guidance = "page.md#anchor"` of roles and rules must point to a real page and heading.
+fn check_guidance_refs(
+    rules: &RuleSet,
+    guidance: &Guidance,
+    as_error: bool,
+    diagnostics: &mut Diagnostics,
+) {
+    let refs = rules
+        .roles
+        .iter()
+        .filter_map(|r| r.guidance.as_ref())
+        .chain(rules.rules.iter().filter_map(|r| r.guidance.as_ref()));
+    for r in refs {
+        if let Some(d) = guidance.check_link("", &r.target, &rules.file, r.at, as_error) {
+            diagnostics.push(d);
+        }
+    }
+}
+
+/// Front matter `roles`, `phases` and `when` checked against the rules and the fields.
+fn compile_guidance(
+    guidance: &Guidance,
+    procurements: &Procurements,
+    rules: &RuleSet,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Option<Condition>> {
+    let context = ConditionContext {
+        schema: &procurements.schema,
+        thresholds: &rules.thresholds,
+    };
+    guidance
+        .pages
+        .iter()
+        .map(|page| {
+            for tag in &page.roles {
+                if rules.role(&tag.id).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-role",
+                            page.file.clone(),
+                            format!(
+                                "the front matter names the role \"{}\", which {} does not define",
+                                tag.id,
+                                rules.file.display()
+                            ),
+                        )
+                        .at(tag.at)
+                        .suggest(&tag.id, rules.roles.iter().map(|r| r.id.as_str())),
+                    );
+                }
+            }
+            for tag in &page.phases {
+                if rules.phase(&tag.id).is_none() {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            "unknown-phase",
+                            page.file.clone(),
+                            format!(
+                                "the front matter names the phase \"{}\", which {} does not define",
+                                tag.id,
+                                rules.file.display()
+                            ),
+                        )
+                        .at(tag.at)
+                        .suggest(&tag.id, rules.phases.iter().map(|p| p.id.as_str())),
+                    );
+                }
+            }
+            let (when, at) = page.when.as_ref()?;
+            let locate = |_: &str| *at;
+            rules::compile_condition(when, &context, &locate, &page.file, "`when`", diagnostics)
+        })
+        .collect()
+}
+
+/// One procurement's roles that lead or sign off somewhere but have nobody assigned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gap {
+    pub procurement: usize,
+    pub roles: Vec<usize>,
+}
+
+/// Lead or sign-off roles with nobody assigned, for roles that have an assignee column. Roles
+/// without one are reported once each, as [`untracked_roles`].
+pub fn gaps(h: &Handbook) -> Vec<Gap> {
+    let lead = h.rules.levels.len().saturating_sub(1);
+    let tracked: Vec<usize> = (0..h.rules.roles.len())
+        .filter(|&r| {
+            h.procurements
+                .schema
+                .assignee_field(&h.rules.roles[r].id)
+                .is_some()
+        })
+        .collect();
+    h.plans
+        .iter()
+        .enumerate()
+        .filter_map(|(i, plan)| {
+            let roles: Vec<usize> = tracked
+                .iter()
+                .copied()
+                .filter(|&r| needs_owner(plan, r, lead) && h.assignee(i, r).is_none())
+                .collect();
+            (!roles.is_empty()).then_some(Gap {
+                procurement: i,
+                roles,
+            })
+        })
+        .collect()
+}
+
+/// Roles that lead or sign off in some procurement but have no assignee column, with how many
+/// procurements need them.
+pub fn untracked_roles(h: &Handbook) -> Vec<(usize, usize)> {
+    let lead = h.rules.levels.len().saturating_sub(1);
+    (0..h.rules.roles.len())
+        .filter(|&r| {
+            h.procurements
+                .schema
+                .assignee_field(&h.rules.roles[r].id)
+                .is_none()
+        })
+        .map(|r| {
+            (
+                r,
+                h.plans.iter().filter(|p| needs_owner(p, r, lead)).count(),
+            )
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+fn needs_owner(plan: &StakeholderPlan, role: usize, lead: usize) -> bool {
+    plan.row(role)
+        .iter()
+        .flatten()
+        .any(|c| c.level == lead || c.sign_off)
+}
+
+/// The gap report as diagnostics: warnings, or errors with `strict`.
+pub fn gap_diagnostics(h: &Handbook, strict: bool) -> Diagnostics {
+    let make = if strict {
+        Diagnostic::error
+    } else {
+        Diagnostic::warning
+    };
+    let mut out = Diagnostics::default();
+    for gap in gaps(h) {
+        let p = &h.procurements.rows[gap.procurement];
+        let names = list(gap.roles.iter().map(|&r| h.rules.roles[r].name.as_str()));
+        out.push(
+            make(
+                "gap",
+                h.procurements.file.clone(),
+                format!(
+                    "\"{}\" has nobody assigned to lead or sign-off roles: {names}",
+                    p.id
+                ),
+            )
+            .at_line(p.line)
+            .with_help(
+                "fill in the assignee columns set under [procurements.assignees] in book.toml",
+            ),
+        );
+    }
+    for (role, n) in untracked_roles(h) {
+        let role = &h.rules.roles[role];
+        out.push(
+            make("gap-untracked", PathBuf::from(BOOK_TOML), format!("the role \"{}\" leads or signs off in {n} procurements, but no column says who is assigned to it", role.id))
+                .with_help(format!("add `{} = \"<column naming the person>\"` under [procurements.assignees]", role.id)),
+        );
+    }
+    out
+}

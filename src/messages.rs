@@ -1,0 +1,98 @@
+//! Every message procbook prints, in one place: diagnostics grouped by file, summaries and their
+//! colours. Colours are written as ANSI styles and stripped by `anstream` when the output is not
+//! a terminal or `NO_COLOR` is set.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anstyle::{AnsiColor, Style};
+use serde::Serialize;
+
+use crate::diagnostics::{Column, Diagnostic, Diagnostics, Severity};
+
+pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+pub const HELP: Style = AnsiColor::Cyan.on_default();
+pub const BOLD: Style = Style::new().bold();
+pub const DIM: Style = Style::new().dimmed();
+pub const GOOD: Style = AnsiColor::Green.on_default().bold();
+
+/// Diagnostics as text, grouped by file (files in name order, problems by line), each file
+/// headed by its name and counts.
+pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
+    let mut by_file: BTreeMap<&Path, Vec<&Diagnostic>> = BTreeMap::new();
+    for d in diagnostics.sorted() {
+        by_file.entry(d.file.as_path()).or_default().push(d);
+    }
+    let mut out = String::new();
+    for (file, ds) in by_file {
+        let errors = ds.iter().filter(|d| d.is_error()).count();
+        let _ = writeln!(
+            out,
+            "{BOLD}{}{BOLD:#} {DIM}({}){DIM:#}",
+            file.display(),
+            counts(errors, ds.len() - errors)
+        );
+        for d in ds {
+            let (style, word) = match d.severity {
+                Severity::Error => (ERROR, "error"),
+                Severity::Warning => (WARNING, "warning"),
+            };
+            let _ = writeln!(
+                out,
+                "  {style}{word}{style:#}: {}{}",
+                location(d),
+                d.message
+            );
+            if let Some(help) = &d.help {
+                let _ = writeln!(out, "    {HELP}help:{HELP:#} {help}");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn location(d: &Diagnostic) -> String {
+    match (d.line, &d.column) {
+        (Some(l), Some(Column::Number(c))) => format!("line {l}, column {c}: "),
+        (Some(l), Some(Column::Header(h))) => format!("line {l}, column \"{h}\": "),
+        (Some(l), None) => format!("line {l}: "),
+        (None, Some(Column::Header(h))) => format!("column \"{h}\": "),
+        _ => String::new(),
+    }
+}
+
+/// "2 errors, 1 warning", "no problems".
+pub fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => "no problems".into(),
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}
+
+/// The JSON document of `check --format json` (schema `procbook.check/1`, see docs/formats.md).
+#[derive(Serialize)]
+pub struct CheckReport<'a> {
+    pub schema: &'static str,
+    pub ok: bool,
+    pub errors: usize,
+    pub warnings: usize,
+    pub diagnostics: Vec<&'a Diagnostic>,
+}
+
+impl<'a> CheckReport<'a> {
+    pub fn new(diagnostics: &'a Diagnostics, ok: bool) -> Self {
+        CheckReport {
+            schema: "procbook.check/1",
+            ok,
+            errors: diagnostics.error_count(),
+            warnings: diagnostics.warning_count(),
+            diagnostics: diagnostics.sorted(),
+        }
+    }
+}
