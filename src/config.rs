@@ -184,6 +184,10 @@ pub struct FieldSpec {
     /// Recoding: what the CSV says → the value to use (matched trimmed, ignoring case).
     #[serde(default)]
     pub map: BTreeMap<String, String>,
+    /// How enum and list values are shown on pages: value → label (default: the value with
+    /// `_` as spaces and a capital first letter).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
     #[serde(default)]
     pub required: bool,
     /// How the field is labelled on pages; the column header when absent.

@@ -4,17 +4,23 @@
 //!
 //! The pipeline, one module per stage (see ARCHITECTURE.md):
 //! load ([`config`], [`procurements`], [`rules`], [`guidance`], [`resources`], assembled by
-//! [`handbook`]) → plan ([`rules::RuleSet::evaluate`], [`stakeholders`]) → report ([`messages`]).
+//! [`handbook`]) → plan ([`rules::RuleSet::evaluate`], [`stakeholders`]) → render ([`site`],
+//! [`theme`]) → write ([`output`]), driven by [`build`]; [`messages`] words what is reported.
 
+pub mod build;
 pub mod config;
 pub mod diagnostics;
 pub mod guidance;
 pub mod handbook;
+pub mod init;
 pub mod markdown;
 pub mod messages;
+pub mod output;
 pub mod procurements;
 pub mod resources;
 pub mod rules;
+pub mod site;
 pub mod slug;
 pub mod stakeholders;
 pub mod table;
+pub mod theme;

@@ -96,3 +96,31 @@ impl<'a> CheckReport<'a> {
         }
     }
 }
+
+/// "built 1,097 pages (1,124 files, 6.2 MB) into site in 0.41 s".
+pub fn build_summary(built: &crate::build::Built) -> String {
+    format!(
+        "{GOOD}built{GOOD:#} {} pages ({} files, {}) into {} in {:.2} s",
+        crate::procurements::value::format_number(built.pages as f64),
+        crate::procurements::value::format_number(built.written.files as f64),
+        size(built.written.bytes),
+        built.output_dir.display(),
+        built.elapsed.as_secs_f64()
+    )
+}
+
+/// Bytes for people: "812 B", "6.2 MB".
+pub fn size(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "kB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

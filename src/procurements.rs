@@ -38,6 +38,9 @@ pub struct Field {
     pub values: Vec<String>,
     #[serde(skip)]
     pub map: HashMap<String, String>,
+    /// Display labels of enum and list values.
+    #[serde(skip)]
+    pub labels: HashMap<String, String>,
     #[serde(skip)]
     pub required: bool,
     /// Loaded (rules may use it) but never rendered or exported.
@@ -67,6 +70,39 @@ pub struct Schema {
     pub assignees: Vec<(String, usize)>,
     pub index_columns: Vec<usize>,
     pub facets: Vec<usize>,
+}
+
+impl Field {
+    /// A value as a reader sees it: enum values by their label, numbers with separators.
+    pub fn display(&self, value: &Value) -> String {
+        match value {
+            Value::Text(v) if self.kind == FieldKind::Enum => self.label_of(v),
+            Value::List(items) if !self.values.is_empty() => items
+                .iter()
+                .map(|i| self.label_of(i))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.display(),
+        }
+    }
+
+    /// The label of an enum value.
+    pub fn label_of(&self, value: &str) -> String {
+        match self.labels.get(value) {
+            Some(l) => l.clone(),
+            None => humanize(value),
+        }
+    }
+}
+
+/// `off_the_shelf` → `Off the shelf`.
+pub fn humanize(value: &str) -> String {
+    let spaced = value.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 impl Schema {
@@ -380,6 +416,7 @@ impl FieldSpec {
             kind: FieldKind::Text,
             values: Vec::new(),
             map: Default::default(),
+            labels: Default::default(),
             required: false,
             label: None,
             min: None,
@@ -403,6 +440,7 @@ fn declared_field(name: &str, spec: &FieldSpec, column: usize, header: &str) -> 
             .iter()
             .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
             .collect(),
+        labels: spec.labels.clone().into_iter().collect(),
         required: spec.required,
         hidden: false,
         min: spec.min,
@@ -415,6 +453,12 @@ fn declared_field(name: &str, spec: &FieldSpec, column: usize, header: &str) -> 
 
 /// Settings that make no sense for a field's type.
 fn check_spec(f: &Field) -> Result<(), String> {
+    if let Some(k) = f.labels.keys().find(|k| !f.values.contains(k)) {
+        return Err(format!(
+            "`labels` names \"{k}\", which is not one of its values ({})",
+            list(&f.values)
+        ));
+    }
     match f.kind {
         FieldKind::Enum if f.values.is_empty() => {
             Err("an enum needs `values = [...]`, the values it may take".into())

@@ -24,9 +24,19 @@ pub struct Resource {
     pub kind: String,
     pub audience: String,
     pub description: String,
+    /// When the resource last changed (`YYYY-MM-DD`), for the feed; may be empty.
+    pub updated: String,
 }
 
-const COLUMNS: &[&str] = &["id", "title", "url", "kind", "audience", "description"];
+const COLUMNS: &[&str] = &[
+    "id",
+    "title",
+    "url",
+    "kind",
+    "audience",
+    "description",
+    "updated",
+];
 
 /// Reads the resources file if there is one (a handbook may have none).
 pub fn load(root: &Path, path: &Path, diagnostics: &mut Diagnostics) -> Vec<Resource> {
@@ -113,6 +123,20 @@ pub fn load(root: &Path, path: &Path, diagnostics: &mut Diagnostics) -> Vec<Reso
                 .with_help("use an address starting with https:// (or http://, mailto:)"),
             );
         }
+        let updated = cell("updated");
+        if !updated.is_empty() && crate::procurements::value::parse_date(&updated, None).is_none() {
+            row_ok = false;
+            diagnostics.push(
+                Diagnostic::error(
+                    "value-not-date",
+                    shown.clone(),
+                    format!("\"{updated}\" is not a date"),
+                )
+                .at_line(r.line)
+                .in_column("updated")
+                .with_help("expected a date as YYYY-MM-DD"),
+            );
+        }
         let id = slugify(&match cell("id") {
             id if id.is_empty() => title.clone(),
             id => id,
@@ -133,6 +157,7 @@ pub fn load(root: &Path, path: &Path, diagnostics: &mut Diagnostics) -> Vec<Reso
                 kind: cell("kind"),
                 audience: cell("audience"),
                 description: cell("description"),
+                updated,
             });
         }
     }

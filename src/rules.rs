@@ -48,6 +48,9 @@ pub struct Role {
     pub name: String,
     pub summary: String,
     pub responsibilities: Vec<String>,
+    /// The role stands for residents or end users: where it takes part, pages show the public
+    /// participation resources.
+    pub participation: bool,
     #[serde(skip)]
     pub guidance: Option<GuidanceRef>,
 }
@@ -173,6 +176,8 @@ struct RawRole {
     summary: String,
     #[serde(default)]
     responsibilities: Vec<String>,
+    #[serde(default)]
+    participation: bool,
     guidance: Option<Spanned<String>>,
 }
 
@@ -563,6 +568,7 @@ pub fn parse_str(
                 name: r.name,
                 summary: r.summary,
                 responsibilities: r.responsibilities,
+                participation: r.participation,
                 guidance: r.guidance.map(|g| GuidanceRef {
                     at: Some(index.position(g.span().start)),
                     target: g.into_inner(),

@@ -1,8 +1,10 @@
 //! Command-line arguments and dispatch, one file per subcommand. Only this layer prints and
 //! chooses exit codes: 0 clean, 1 problems in the handbook, 2 a usage error.
 
+mod build;
 mod check;
 mod explain;
+mod init;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,6 +22,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Build the handbook's website; the previous site stays as it was if anything fails.
+    Build {
+        /// The handbook folder (where book.toml is).
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Write the site here instead of book.toml's `output-dir`.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Check the CSV, the rules, the guidance and its links, and report who is unassigned.
     Check {
         /// The handbook folder (where book.toml is).
@@ -30,6 +41,15 @@ enum Command {
         /// Treat unassigned lead and sign-off roles as errors.
         #[arg(long)]
         strict: bool,
+    },
+    /// Create a new handbook from the example, or copy the default theme to edit.
+    Init {
+        /// The folder to create the handbook in.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Copy the default theme into themes/default/ (into an existing handbook too).
+        #[arg(long)]
+        theme: bool,
     },
     /// Show one procurement's stakeholder plan: who to involve, when, how deeply and why.
     Explain {
@@ -68,6 +88,8 @@ impl From<Outcome> for ExitCode {
 
 pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
+        Command::Build { dir, output } => build::run(&dir, output),
+        Command::Init { dir, theme } => init::run(&dir, theme),
         Command::Check {
             dir,
             format,

@@ -1,0 +1,91 @@
+//! `build`: the whole pipeline from a handbook folder to a published site — load, plan, render,
+//! write — with every problem as a located diagnostic.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::handbook::{self, Handbook, LoadOptions};
+use crate::output::{self, Written};
+use crate::site::{BuildMode, Output, Site};
+use crate::theme::Theme;
+
+/// What a successful build did.
+#[derive(Debug)]
+pub struct Built {
+    pub output_dir: PathBuf,
+    pub pages: usize,
+    pub written: Written,
+    pub elapsed: Duration,
+    /// Problems that did not stop the build (broken guidance links, a Windows-1252 CSV…).
+    pub warnings: Diagnostics,
+}
+
+/// Builds the handbook in `root` into its output folder (or `output_dir` when given).
+pub fn build(
+    root: &Path,
+    mode: BuildMode,
+    output_dir: Option<&Path>,
+) -> Result<Built, Diagnostics> {
+    let start = Instant::now();
+    let loaded = handbook::load(root, LoadOptions::default());
+    let Some(h) = loaded.handbook else {
+        return Err(loaded.diagnostics);
+    };
+    let mut warnings = loaded.diagnostics;
+    let theme = Theme::load(root, &h.config.config.build.theme)?;
+    let out = output_dir.map_or_else(|| h.config.output_dir(), Path::to_path_buf);
+    let (pages, written) = write(&h, &theme, mode, &out).map_err(|d| {
+        let mut all = warnings.clone();
+        all.extend(d);
+        all
+    })?;
+    warnings.extend(handbook::gap_diagnostics(&h, false));
+    Ok(Built {
+        output_dir: out,
+        pages,
+        written,
+        elapsed: start.elapsed(),
+        warnings,
+    })
+}
+
+/// Renders and publishes the site of a loaded handbook; returns the number of HTML pages.
+pub fn write(
+    h: &Handbook,
+    theme: &Theme,
+    mode: BuildMode,
+    out: &Path,
+) -> Result<(usize, Written), Diagnostics> {
+    let config = &h.config;
+    let inputs: Vec<PathBuf> = [
+        config.path(&config.config.build.content_dir),
+        config.path(&config.config.procurements.file),
+        config.path(&config.config.rules.file),
+        config.path(&config.config.resources.file),
+        config.root.join("themes"),
+    ]
+    .into();
+    let site = Site::new(h, theme, mode);
+    let as_diagnostic = |e: output::WriteError| {
+        let d = Diagnostic::error(
+            "write",
+            crate::diagnostics::display_path(&config.root, out),
+            e.to_string(),
+        );
+        Diagnostics::from(match e.help() {
+            Some(help) => d.with_help(help),
+            None => d,
+        })
+    };
+    output::check_target(&config.root, out, &inputs).map_err(as_diagnostic)?;
+    let files: Vec<(String, Output)> = site
+        .outputs()
+        .into_iter()
+        .map(|o| (site.path(o), o))
+        .collect();
+    let pages = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
+    let written = output::publish(out, &files, |&o| site.render(o).map_err(|e| e.to_string()))
+        .map_err(as_diagnostic)?;
+    Ok((pages, written))
+}

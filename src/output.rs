@@ -1,0 +1,265 @@
+//! Writing a site to disk so that the published folder only ever changes when a whole build
+//! succeeded.
+//!
+//! A build renders into a fresh folder beside the output folder, then swaps it in. If anything
+//! fails — a template error, a full disk, a removed file — the temporary folder is removed and
+//! the previous site stays as it was. The output folder carries a marker file; procbook refuses
+//! to replace a folder it did not make, so a mistyped `output-dir` cannot delete the office's
+//! files.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+/// The file that marks a folder as written by procbook.
+pub const MARKER: &str = ".procbook";
+const MARKER_TEXT: &str =
+    "This folder is written by `procbook build` and replaced by every build.\n";
+
+/// Why a site could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("the output folder {0} exists and was not made by procbook, so it is not replaced")]
+    NotOurs(PathBuf),
+    #[error("the output folder {0} would contain the handbook's own files")]
+    Unsafe(PathBuf),
+    #[error("{0}")]
+    Render(String),
+}
+
+impl WriteError {
+    pub fn help(&self) -> Option<&'static str> {
+        match self {
+            WriteError::NotOurs(_) => Some("remove or rename that folder, or set another `output-dir` under [build] in book.toml"),
+            WriteError::Unsafe(_) => Some("set `output-dir` under [build] in book.toml to a folder of its own, such as \"site\""),
+            WriteError::Io { .. } => Some("the previous site was left as it was"),
+            WriteError::Render(_) => None,
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
+    move |source| WriteError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// What a publish wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// Checks that `out` may be (re)written: not the handbook folder or one of its inputs, and,
+/// when it exists, made by procbook.
+pub fn check_target(root: &Path, out: &Path, inputs: &[PathBuf]) -> Result<(), WriteError> {
+    let abs = |p: &Path| {
+        std::path::absolute(p)
+            .map(|p| normalize(&p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let out_abs = abs(out);
+    let root_abs = abs(root);
+    let unsafe_target = root_abs.starts_with(&out_abs)
+        || inputs.iter().any(|i| {
+            let i = abs(i);
+            i.starts_with(&out_abs) || out_abs.starts_with(&i)
+        });
+    if unsafe_target {
+        return Err(WriteError::Unsafe(out.to_path_buf()));
+    }
+    if out.exists() {
+        let empty = fs::read_dir(out).map_err(io_error(out))?.next().is_none();
+        if !empty && !out.join(MARKER).is_file() {
+            return Err(WriteError::NotOurs(out.to_path_buf()));
+        }
+    }
+    Ok(())
+}
+
+/// `a/./b/../c` → `a/c`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Renders every file into a temporary folder beside `out` and swaps it in. `files` are paths
+/// relative to the site root (with `/`); `render` makes the bytes of one of them.
+pub fn publish<T: Sync>(
+    out: &Path,
+    files: &[(String, T)],
+    render: impl Fn(&T) -> Result<Vec<u8>, String> + Sync,
+) -> Result<Written, WriteError> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = out
+        .file_name()
+        .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    fs::create_dir_all(parent).map_err(io_error(parent))?;
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(io_error(&tmp))?;
+    }
+    let result = write_all(&tmp, files, render).and_then(|written| {
+        swap(&tmp, out, parent, &name)?;
+        Ok(written)
+    });
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn write_all<T: Sync>(
+    tmp: &Path,
+    files: &[(String, T)],
+    render: impl Fn(&T) -> Result<Vec<u8>, String> + Sync,
+) -> Result<Written, WriteError> {
+    fs::create_dir_all(tmp).map_err(io_error(tmp))?;
+    let mut dirs: Vec<&str> = files
+        .iter()
+        .filter_map(|(p, _)| p.rfind('/').map(|i| &p[..i]))
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for d in dirs {
+        let dir = tmp.join(d);
+        fs::create_dir_all(&dir).map_err(io_error(&dir))?;
+    }
+    let bytes = files
+        .par_iter()
+        .map(|(path, item)| {
+            let data = render(item).map_err(WriteError::Render)?;
+            let target = tmp.join(path);
+            fs::write(&target, &data).map_err(io_error(&target))?;
+            Ok(data.len() as u64)
+        })
+        .collect::<Result<Vec<u64>, WriteError>>()?;
+    let marker = tmp.join(MARKER);
+    fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))?;
+    Ok(Written {
+        files: bytes.len(),
+        bytes: bytes.iter().sum(),
+    })
+}
+
+/// Puts `tmp` where `out` is. The old site is moved aside first and removed last, so at every
+/// moment one complete site exists on disk.
+fn swap(tmp: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
+    if !out.exists() {
+        return fs::rename(tmp, out).map_err(io_error(out));
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if old.exists() {
+        fs::remove_dir_all(&old).map_err(io_error(&old))?;
+    }
+    fs::rename(out, &old).map_err(io_error(out))?;
+    if let Err(e) = fs::rename(tmp, out) {
+        // Put the previous site back before reporting.
+        let _ = fs::rename(&old, out);
+        return Err(WriteError::Io {
+            path: out.to_path_buf(),
+            source: e,
+        });
+    }
+    let _ = fs::remove_dir_all(&old);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(names: &[&str]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), format!("<p>{n}</p>")))
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_build_leaves_the_previous_site_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        publish(&out, &files(&["index.html", "a/b.html"]), |s| {
+            Ok(s.clone().into_bytes())
+        })
+        .unwrap();
+        let before = fs::read(out.join("a/b.html")).unwrap();
+        let err = publish(&out, &files(&["index.html", "a/c.html"]), |s| {
+            if s.contains("c.html") {
+                Err("boom".into())
+            } else {
+                Ok(b"new".to_vec())
+            }
+        });
+        assert!(err.is_err());
+        assert_eq!(fs::read(out.join("a/b.html")).unwrap(), before);
+        assert_eq!(
+            fs::read_to_string(out.join("index.html")).unwrap(),
+            "<p>index.html</p>"
+        );
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
+    }
+
+    #[test]
+    fn removed_pages_do_not_linger() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        publish(&out, &files(&["index.html", "old.html"]), |s| {
+            Ok(s.clone().into_bytes())
+        })
+        .unwrap();
+        publish(&out, &files(&["index.html"]), |s| {
+            Ok(s.clone().into_bytes())
+        })
+        .unwrap();
+        assert!(!out.join("old.html").exists());
+    }
+
+    #[test]
+    fn refuses_folders_it_did_not_make() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir_all(&data).unwrap();
+        fs::write(data.join("procurements.csv"), "id\n").unwrap();
+        assert!(matches!(
+            check_target(dir.path(), &data, &[]),
+            Err(WriteError::NotOurs(_))
+        ));
+        assert!(matches!(
+            check_target(dir.path(), dir.path(), &[]),
+            Err(WriteError::Unsafe(_))
+        ));
+        assert!(matches!(
+            check_target(
+                dir.path(),
+                &dir.path().join("data/site"),
+                std::slice::from_ref(&data)
+            ),
+            Err(WriteError::Unsafe(_))
+        ));
+        assert!(check_target(dir.path(), &dir.path().join("site"), &[data]).is_ok());
+    }
+}

@@ -1,0 +1,298 @@
+//! The site model: every file a build produces ([`Output`]), where it goes, and how its bytes
+//! are made from the [`Handbook`] and the [`Theme`].
+//!
+//! Anything shared by many pages (navigation, phase and level names, guidance links per role
+//! and phase) is computed once in [`Site::new`]; each page's context is small and typed. Nothing
+//! here touches the disk: writing is `output.rs`'s job.
+
+mod export;
+mod pages;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::guidance::{relative_url, Page};
+use crate::handbook::{self, Handbook};
+use crate::theme::{RenderError, Theme};
+
+/// One file of the site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Output {
+    Index,
+    Guide(usize),
+    Project(usize),
+    RolesIndex,
+    Role(usize),
+    Resources,
+    Feed,
+    Search,
+    SearchIndex,
+    ProjectsJson,
+    StakeholdersCsv,
+    NotFound,
+    Asset(usize),
+}
+
+/// How the site is built: for publishing, or for the live preview of `serve`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum BuildMode {
+    #[default]
+    Publish,
+    /// Pages get a script that reloads them after each rebuild, from this address.
+    Preview { reload_url: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteInfo {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    pub authors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavItem {
+    pub title: String,
+    pub url: String,
+    pub depth: usize,
+}
+
+/// A link to a page of the site: its title and its path from the site root.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Link {
+    pub title: String,
+    pub url: String,
+}
+
+/// The handbook made ready for rendering.
+pub struct Site<'a> {
+    pub handbook: &'a Handbook,
+    pub theme: &'a Theme,
+    pub mode: BuildMode,
+    info: SiteInfo,
+    nav: Vec<NavItem>,
+    /// The first guidance page, or the home page when there is none.
+    guide_home: String,
+    /// Per role: its guidance page and the pages tagged with it.
+    role_guidance: Vec<Vec<Link>>,
+    /// Per phase: the pages tagged with it.
+    phase_guidance: Vec<Vec<Link>>,
+    /// Roles whose involvement brings the public participation resources onto a page.
+    participation_roles: Vec<usize>,
+    gaps: Vec<handbook::Gap>,
+}
+
+impl<'a> Site<'a> {
+    pub fn new(handbook: &'a Handbook, theme: &'a Theme, mode: BuildMode) -> Self {
+        let book = &handbook.config.config.book;
+        let info = SiteInfo {
+            title: book.title.clone(),
+            description: book.description.clone(),
+            language: book.language.clone(),
+            authors: book.authors.clone(),
+        };
+        let published: Vec<&Page> = handbook.guidance.published().collect();
+        let nav = published
+            .iter()
+            .map(|p| NavItem {
+                title: p.title.clone(),
+                url: p.url.clone(),
+                depth: p.source.matches('/').count(),
+            })
+            .collect();
+        let guide_home = published
+            .first()
+            .map_or_else(|| "index.html".to_string(), |p| p.url.clone());
+        let rules = &handbook.rules;
+        let link = |p: &Page| Link {
+            title: p.title.clone(),
+            url: p.url.clone(),
+        };
+        let role_guidance = rules
+            .roles
+            .iter()
+            .map(|role| {
+                let mut links: Vec<Link> = role
+                    .guidance
+                    .iter()
+                    .filter_map(|g| guidance_link(handbook, &g.target))
+                    .collect();
+                for p in &published {
+                    if p.roles.iter().any(|t| t.id == role.id)
+                        && !links
+                            .iter()
+                            .any(|l| l.url.split('#').next() == Some(&p.url))
+                    {
+                        links.push(link(p));
+                    }
+                }
+                links
+            })
+            .collect();
+        let phase_guidance = rules
+            .phases
+            .iter()
+            .map(|phase| {
+                published
+                    .iter()
+                    .filter(|p| p.phases.iter().any(|t| t.id == phase.id))
+                    .map(|p| link(p))
+                    .collect()
+            })
+            .collect();
+        let participation_roles = rules
+            .roles
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.participation)
+            .map(|(i, _)| i)
+            .collect();
+        let gaps = handbook::gaps(handbook);
+        Site {
+            handbook,
+            theme,
+            mode,
+            info,
+            nav,
+            guide_home,
+            role_guidance,
+            phase_guidance,
+            participation_roles,
+            gaps,
+        }
+    }
+
+    /// A link to the guidance a roles.toml `guidance = "page.md#anchor"` points to.
+    pub fn guidance_link(&self, target: &str) -> Option<Link> {
+        guidance_link(self.handbook, target)
+    }
+
+    /// Every file of the site, in a fixed order.
+    pub fn outputs(&self) -> Vec<Output> {
+        let h = self.handbook;
+        let mut out = vec![Output::Index];
+        out.extend(
+            (0..h.guidance.pages.len())
+                .filter(|&i| self.is_published(i))
+                .map(Output::Guide),
+        );
+        out.extend((0..h.procurements.rows.len()).map(Output::Project));
+        out.push(Output::RolesIndex);
+        out.extend((0..h.rules.roles.len()).map(Output::Role));
+        out.extend([
+            Output::Resources,
+            Output::Feed,
+            Output::Search,
+            Output::SearchIndex,
+            Output::ProjectsJson,
+            Output::StakeholdersCsv,
+            Output::NotFound,
+        ]);
+        out.extend((0..self.theme.assets.len()).map(Output::Asset));
+        out
+    }
+
+    fn is_published(&self, guide: usize) -> bool {
+        let p = &self.handbook.guidance.pages[guide];
+        !p.draft && !p.is_intro()
+    }
+
+    /// Where `output` goes, relative to the output folder, with `/` separators.
+    pub fn path(&self, output: Output) -> String {
+        let h = self.handbook;
+        match output {
+            Output::Index => "index.html".into(),
+            Output::Guide(i) => h.guidance.pages[i].url.clone(),
+            Output::Project(i) => format!("projects/{}.html", h.procurements.rows[i].slug),
+            Output::RolesIndex => "roles/index.html".into(),
+            Output::Role(i) => format!("roles/{}.html", h.rules.roles[i].id),
+            Output::Resources => "resources.html".into(),
+            Output::Feed => "resources.xml".into(),
+            Output::Search => "search.html".into(),
+            Output::SearchIndex => "search-index.js".into(),
+            Output::ProjectsJson => "projects.json".into(),
+            Output::StakeholdersCsv => "stakeholders.csv".into(),
+            Output::NotFound => "404.html".into(),
+            Output::Asset(i) => format!("assets/{}", self.theme.assets[i].0),
+        }
+    }
+
+    /// The bytes of `output`.
+    pub fn render(&self, output: Output) -> Result<Vec<u8>, RenderError> {
+        let html = |r: Result<String, RenderError>| r.map(|s| self.finish_html(s).into_bytes());
+        match output {
+            Output::Index => html(pages::index(self)),
+            Output::Guide(i) => html(pages::guide(self, i)),
+            Output::Project(i) => html(pages::project(self, i)),
+            Output::RolesIndex => html(pages::roles(self)),
+            Output::Role(i) => html(pages::role(self, i)),
+            Output::Resources => html(pages::resources(self)),
+            Output::Search => html(pages::search(self)),
+            Output::NotFound => html(pages::not_found(self)),
+            Output::Feed => export::feed(self).map(String::into_bytes),
+            Output::SearchIndex => Ok(export::search_index(self)),
+            Output::ProjectsJson => Ok(export::projects_json(self)),
+            Output::StakeholdersCsv => Ok(export::stakeholders_csv(self)),
+            Output::Asset(i) => Ok(self.theme.assets[i].1.clone()),
+        }
+    }
+
+    /// In preview mode, pages get the live-reload script before `</body>`.
+    fn finish_html(&self, html: String) -> String {
+        match &self.mode {
+            BuildMode::Publish => html,
+            BuildMode::Preview { reload_url } => {
+                let script = format!("<script src=\"{reload_url}\"></script>\n</body>");
+                match html.rfind("</body>") {
+                    Some(i) => format!("{}{}{}", &html[..i], script, &html[i + "</body>".len()..]),
+                    None => html + &script,
+                }
+            }
+        }
+    }
+
+    /// The prefix that leads from the page at `path` back to the site root (`../../`).
+    fn root(path: &str) -> String {
+        "../".repeat(path.matches('/').count())
+    }
+
+    /// A link from the page at `from` to `to` (both relative to the site root).
+    pub fn href(from: &str, to: &str) -> String {
+        relative_url(from, to)
+    }
+
+    fn counts_by<K: Ord>(&self, key: impl Fn(usize) -> K) -> BTreeMap<K, usize> {
+        let mut counts = BTreeMap::new();
+        for i in 0..self.handbook.procurements.rows.len() {
+            *counts.entry(key(i)).or_default() += 1;
+        }
+        counts
+    }
+}
+
+/// The link for a `page.md#anchor` reference: titled by the page, and by the heading when it
+/// points to one. `None` for drafts and references that do not resolve (check reports those).
+fn guidance_link(handbook: &Handbook, target: &str) -> Option<Link> {
+    let (page, fragment) = handbook.guidance.resolve("", target).ok()??;
+    if page.draft {
+        return None;
+    }
+    Some(match fragment {
+        Some(f) => {
+            let heading = page.headings.iter().find(|h| h.id == f);
+            let title = match heading {
+                Some(h) if h.level > 1 => format!("{}: {}", page.title, h.text),
+                _ => page.title.clone(),
+            };
+            Link {
+                title,
+                url: format!("{}#{f}", page.url),
+            }
+        }
+        None => Link {
+            title: page.title.clone(),
+            url: page.url.clone(),
+        },
+    })
+}

@@ -1,0 +1,344 @@
+//! The data files of a site: `projects.json`, `stakeholders.csv`, the search index and the Atom
+//! feed of resources. Hidden fields appear in none of them; every CSV value is escaped for the
+//! format it lands in.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Output, Site, SiteInfo};
+use crate::markdown;
+use crate::rules::PhaseSet;
+use crate::theme::RenderError;
+
+#[derive(Serialize)]
+struct ProjectsJson<'s> {
+    schema: &'static str,
+    title: &'s str,
+    phases: Vec<Named<'s>>,
+    levels: Vec<Named<'s>>,
+    roles: Vec<Named<'s>>,
+    rules: Vec<RuleJson<'s>>,
+    projects: Vec<ProjectJson<'s>>,
+}
+
+#[derive(Serialize)]
+struct Named<'s> {
+    id: &'s str,
+    name: &'s str,
+}
+
+#[derive(Serialize)]
+struct RuleJson<'s> {
+    id: &'s str,
+    role: &'s str,
+    level: &'s str,
+    phases: Vec<&'s str>,
+    sign_off: Vec<&'s str>,
+    why: &'s str,
+    source: &'s str,
+    source_url: Option<&'s str>,
+}
+
+#[derive(Serialize)]
+struct ProjectJson<'s> {
+    id: &'s str,
+    url: String,
+    title: &'s str,
+    stage: Option<&'s str>,
+    /// Public fields by name; blank ones are `null`.
+    attributes: BTreeMap<&'s str, Option<String>>,
+    /// Involved roles by id.
+    roles: BTreeMap<&'s str, RoleJson<'s>>,
+}
+
+#[derive(Serialize)]
+struct RoleJson<'s> {
+    assignee: Option<&'s str>,
+    /// One entry per phase, in the order of `phases`: the level id, or `null`.
+    levels: Vec<Option<&'s str>>,
+    sign_off: Vec<&'s str>,
+    rules: Vec<&'s str>,
+}
+
+/// `projects.json` (schema `procbook.projects/1`, see docs/formats.md): each procurement with
+/// its stakeholder plan; rule texts are listed once, at the top.
+pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
+    let h = site.handbook;
+    let rules = &h.rules;
+    let schema = &h.procurements.schema;
+    let phase_ids = |set: PhaseSet| {
+        set.iter()
+            .filter_map(|i| rules.phases.get(i))
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+    };
+    let projects = h
+        .procurements
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let plan = &h.plans[i];
+            ProjectJson {
+                id: &p.id,
+                url: site.path(Output::Project(i)),
+                title: h.procurements.title(p),
+                stage: h.procurements.stage(p),
+                attributes: schema
+                    .public_fields()
+                    .map(|(f, field)| (field.name.as_str(), p.value(f).map(|v| v.display())))
+                    .collect(),
+                roles: plan
+                    .roles()
+                    .map(|r| {
+                        let role = RoleJson {
+                            assignee: h.assignee(i, r),
+                            levels: plan
+                                .row(r)
+                                .iter()
+                                .map(|c| c.map(|c| rules.levels[c.level].id.as_str()))
+                                .collect(),
+                            sign_off: phase_ids(plan.sign_offs(r)),
+                            rules: plan
+                                .rules_for(rules, r)
+                                .map(|x| rules.rules[x].id.as_str())
+                                .collect(),
+                        };
+                        (rules.roles[r].id.as_str(), role)
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let doc = ProjectsJson {
+        schema: "procbook.projects/1",
+        title: &site.info.title,
+        phases: rules
+            .phases
+            .iter()
+            .map(|p| Named {
+                id: &p.id,
+                name: &p.name,
+            })
+            .collect(),
+        levels: rules
+            .levels
+            .iter()
+            .map(|l| Named {
+                id: &l.id,
+                name: &l.name,
+            })
+            .collect(),
+        roles: rules
+            .roles
+            .iter()
+            .map(|r| Named {
+                id: &r.id,
+                name: &r.name,
+            })
+            .collect(),
+        rules: rules
+            .rules
+            .iter()
+            .map(|r| RuleJson {
+                id: &r.id,
+                role: &rules.roles[r.role].id,
+                level: &rules.levels[r.level].id,
+                phases: phase_ids(r.phases),
+                sign_off: phase_ids(r.sign_off),
+                why: &r.why,
+                source: &r.source,
+                source_url: r.source_url.as_deref(),
+            })
+            .collect(),
+        projects,
+    };
+    let mut out = serde_json::to_vec(&doc).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// `stakeholders.csv`: one row per procurement × role × phase the role takes part in.
+pub(super) fn stakeholders_csv(site: &Site<'_>) -> Vec<u8> {
+    let h = site.handbook;
+    let rules = &h.rules;
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let header = [
+        "project", "role", "phase", "level", "sign_off", "assignee", "rules",
+    ];
+    let _ = w.write_record(header);
+    for (i, plan) in h.plans.iter().enumerate() {
+        let p = &h.procurements.rows[i];
+        for r in plan.roles() {
+            for (ph, cell) in plan.row(r).iter().enumerate() {
+                let Some(c) = cell else { continue };
+                let trace: Vec<&str> = plan
+                    .trace(rules, r, ph)
+                    .map(|x| rules.rules[x].id.as_str())
+                    .collect();
+                let _ = w.write_record([
+                    spreadsheet_safe(&p.id).as_ref(),
+                    rules.roles[r].id.as_str(),
+                    rules.phases[ph].id.as_str(),
+                    rules.levels[c.level].id.as_str(),
+                    if c.sign_off { "yes" } else { "no" },
+                    spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
+                    trace.join(";").as_str(),
+                ]);
+            }
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// A cell starting with `=`, `+`, `-`, `@` (or a tab or CR) is a formula to a spreadsheet
+/// program; a leading `'` keeps it text.
+fn spreadsheet_safe(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}").into()
+    } else {
+        value.into()
+    }
+}
+
+/// `search-index.js`: `window.PROCBOOK_SEARCH = {"docs": [[url, title, kind, text], …]}`, a
+/// script rather than JSON so the search page works from `file://`.
+pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
+    let h = site.handbook;
+    let mut docs: Vec<[String; 4]> = Vec::new();
+    for (i, page) in h.guidance.pages.iter().enumerate() {
+        if site.is_published(i) {
+            docs.push([
+                page.url.clone(),
+                page.title.clone(),
+                "guidance".into(),
+                page.text.clone(),
+            ]);
+        }
+    }
+    let schema = &h.procurements.schema;
+    for (i, p) in h.procurements.rows.iter().enumerate() {
+        let mut text = p.id.clone();
+        for (f, field) in schema.public_fields() {
+            if Some(f) == schema.title {
+                continue;
+            }
+            if let Some(v) = p.value(f) {
+                text.push(' ');
+                match (field.kind, v) {
+                    (crate::config::FieldKind::Markdown, crate::procurements::Value::Text(t)) => {
+                        text.push_str(&markdown::plain_text(t))
+                    }
+                    _ => text.push_str(&field.display(v)),
+                }
+            }
+        }
+        docs.push([
+            site.path(Output::Project(i)),
+            h.procurements.title(p).to_string(),
+            "procurement".into(),
+            text,
+        ]);
+    }
+    for (r, role) in h.rules.roles.iter().enumerate() {
+        let text = format!("{} {}", role.summary, role.responsibilities.join(" "));
+        docs.push([
+            site.path(Output::Role(r)),
+            role.name.clone(),
+            "role".into(),
+            text,
+        ]);
+    }
+    for res in &h.resources {
+        docs.push([
+            format!("resources.html#{}", res.id),
+            res.title.clone(),
+            "resource".into(),
+            res.description.clone(),
+        ]);
+    }
+    #[derive(Serialize)]
+    struct Index {
+        docs: Vec<[String; 4]>,
+    }
+    let json = serde_json::to_string(&Index { docs }).unwrap_or_default();
+    format!("window.PROCBOOK_SEARCH = {};\n", script_safe(&json)).into_bytes()
+}
+
+/// JSON made safe to embed in a script: no `</script>`, no HTML comment openers, no line
+/// separators that older engines reject.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+#[derive(Serialize)]
+struct Feed<'s> {
+    site: &'s SiteInfo,
+    base_url: &'s str,
+    feed_id: String,
+    updated: String,
+    resources: Vec<FeedEntry<'s>>,
+}
+
+#[derive(Serialize)]
+struct FeedEntry<'s> {
+    id: &'s str,
+    title: &'s str,
+    url: &'s str,
+    kind: &'s str,
+    description: &'s str,
+    updated: String,
+}
+
+/// `resources.xml`, an Atom feed of the resources. Dates come from the resources file's
+/// `updated` column, so the feed is the same for the same inputs.
+pub(super) fn feed(site: &Site<'_>) -> Result<String, RenderError> {
+    let h = site.handbook;
+    let base_url = h.config.config.build.base_url.trim_end_matches('/');
+    let stamp = |d: &str| {
+        if d.is_empty() {
+            "1970-01-01T00:00:00Z".to_string()
+        } else {
+            format!("{d}T00:00:00Z")
+        }
+    };
+    let resources: Vec<FeedEntry<'_>> = h
+        .resources
+        .iter()
+        .map(|r| FeedEntry {
+            id: &r.id,
+            title: &r.title,
+            url: &r.url,
+            kind: &r.kind,
+            description: &r.description,
+            updated: stamp(&r.updated),
+        })
+        .collect();
+    let updated = resources
+        .iter()
+        .map(|r| r.updated.clone())
+        .max()
+        .unwrap_or_else(|| stamp(""));
+    let feed_id = if base_url.is_empty() {
+        format!(
+            "urn:procbook:{}:resources",
+            crate::slug::slugify(&site.info.title)
+        )
+    } else {
+        format!("{base_url}/resources.xml")
+    };
+    site.theme.render(
+        "resources.xml",
+        &Feed {
+            site: &site.info,
+            base_url,
+            feed_id,
+            updated,
+            resources,
+        },
+    )
+}

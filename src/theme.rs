@@ -1,0 +1,215 @@
+//! Themes: Tera templates and static assets. The `default` theme is embedded in the binary, so
+//! procbook works from any folder; a handbook's `themes/<name>/templates/*` and
+//! `themes/<name>/static/*` replace or add single files on top of it.
+//!
+//! Templates are compiled once per theme load; rendering takes a typed, serialisable context.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tera::Tera;
+
+use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
+
+macro_rules! embedded {
+    ($dir:literal: $($name:literal),* $(,)?) => {
+        &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/", $dir, "/", $name)))),*]
+    };
+}
+
+/// The default theme's templates, by name.
+pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
+    "base.html", "index.html", "guide.html", "project.html", "role.html", "roles.html",
+    "resources.html", "search.html", "404.html", "resources.xml",
+);
+
+/// The default theme's static files, published under `assets/`.
+pub const DEFAULT_ASSETS: &[(&str, &[u8])] =
+    embedded!("static": "style.css", "app.js", "search.js");
+
+/// A loaded theme.
+pub struct Theme {
+    tera: Tera,
+    /// (path under `assets/`, bytes), sorted by path.
+    pub assets: Vec<(String, Vec<u8>)>,
+    /// The files the theme was read from (for watch mode).
+    pub files: Vec<PathBuf>,
+}
+
+impl std::fmt::Debug for Theme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Theme")
+            .field("assets", &self.assets.len())
+            .finish()
+    }
+}
+
+/// Why a page could not be rendered.
+#[derive(Debug, thiserror::Error)]
+#[error("{template}: {message}")]
+pub struct RenderError {
+    pub template: String,
+    pub message: String,
+}
+
+impl Theme {
+    /// The embedded default theme with the overrides of `root/themes/<name>/`.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Diagnostics> {
+        let mut templates: Vec<(String, String, PathBuf)> = DEFAULT_TEMPLATES
+            .iter()
+            .map(|(n, b)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(b).into_owned(),
+                    PathBuf::from(format!("(built-in theme)/templates/{n}")),
+                )
+            })
+            .collect();
+        let mut assets: Vec<(String, Vec<u8>)> = DEFAULT_ASSETS
+            .iter()
+            .map(|(n, b)| (n.to_string(), b.to_vec()))
+            .collect();
+        let mut files = Vec::new();
+        let mut diagnostics = Diagnostics::default();
+        let dir = root.join("themes").join(name);
+        if !dir.is_dir() && name != "default" {
+            diagnostics.push(
+                Diagnostic::error("theme", "book.toml", format!("the theme \"{name}\" does not exist: there is no folder {}", display_path(root, &dir).display()))
+                    .with_help("use theme = \"default\", or create the folder (`procbook init --theme` copies the default theme there)"),
+            );
+            return Err(diagnostics);
+        }
+        for (sub, is_template) in [("templates", true), ("static", false)] {
+            let base = dir.join(sub);
+            if !base.is_dir() {
+                continue;
+            }
+            for entry in walkdir::WalkDir::new(&base).sort_by_file_name() {
+                let entry = match entry {
+                    Ok(e) if e.file_type().is_file() => e,
+                    Ok(_) => continue,
+                    Err(e) => {
+                        diagnostics.push(Diagnostic::error(
+                            "io",
+                            display_path(root, &base),
+                            format!("cannot read the theme folder: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                let path = entry.path();
+                let name = relative_name(&base, path);
+                let shown = display_path(root, path);
+                let bytes = match std::fs::read(path) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        diagnostics.push(Diagnostic::error(
+                            "io",
+                            shown,
+                            format!("cannot read {}: {e}", path.display()),
+                        ));
+                        continue;
+                    }
+                };
+                files.push(path.to_path_buf());
+                if is_template {
+                    match String::from_utf8(bytes) {
+                        Ok(text) => match templates.iter_mut().find(|(n, _, _)| *n == name) {
+                            Some(t) => *t = (name, text, shown),
+                            None => templates.push((name, text, shown)),
+                        },
+                        Err(_) => diagnostics.push(Diagnostic::error(
+                            "template",
+                            shown,
+                            "the template is not UTF-8 text",
+                        )),
+                    }
+                } else {
+                    match assets.iter_mut().find(|(n, _)| *n == name) {
+                        Some(a) => a.1 = bytes,
+                        None => assets.push((name, bytes)),
+                    }
+                }
+            }
+        }
+        if diagnostics.has_errors() {
+            return Err(diagnostics);
+        }
+        assets.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        tera.set_escape_fn(escape_html);
+        let raw: Vec<(&str, &str)> = templates
+            .iter()
+            .map(|(n, t, _)| (n.as_str(), t.as_str()))
+            .collect();
+        if let Err(e) = tera.add_raw_templates(raw) {
+            let message = error_chain(&e);
+            let file = templates
+                .iter()
+                .find(|(n, _, _)| message.contains(&format!("'{n}'")))
+                .map_or_else(|| PathBuf::from("themes"), |(_, _, f)| f.clone());
+            diagnostics.push(
+                Diagnostic::error("template", file, message)
+                    .with_help("see https://keats.github.io/tera/docs/ for the template syntax"),
+            );
+            return Err(diagnostics);
+        }
+        Ok(Theme {
+            tera,
+            assets,
+            files,
+        })
+    }
+
+    /// Renders `template` with `context`.
+    pub fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String, RenderError> {
+        let ctx = tera::Context::from_serialize(context).map_err(|e| RenderError {
+            template: template.into(),
+            message: error_chain(&e),
+        })?;
+        self.tera.render(template, &ctx).map_err(|e| RenderError {
+            template: template.into(),
+            message: error_chain(&e),
+        })
+    }
+}
+
+/// Escapes text for HTML and XML text and quoted attributes. Unlike Tera's default it leaves
+/// `/` alone, which keeps links readable and pages smaller.
+pub fn escape_html(input: &str) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in HTML; tab, newline and return are.
+            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn relative_name(base: &Path, path: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Tera nests the useful message in its error sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ").replace('\n', " ")
+}

@@ -1,0 +1,230 @@
+/* procbook default theme: progressive enhancement.
+ *
+ * - table.sortable: header buttons sort the rows (aria-sort on the sorted column).
+ * - .filters + table[data-filterable]: text and per-column filters over the rows.
+ * - .table-wrap: a wrapper that actually scrolls becomes keyboard-focusable.
+ *
+ * No dependencies, no network access (works from file://). Every feature checks
+ * that its markup exists, so the script is safe on every page. Written for
+ * 10,000-row tables: cell texts are read once, sorting moves rows in a single
+ * fragment, filtering toggles `hidden` in one pass and never reads layout.
+ */
+(function () {
+  "use strict";
+
+  var collator = (typeof Intl !== "undefined" && Intl.Collator)
+    ? new Intl.Collator(undefined, { numeric: true, sensitivity: "base" })
+    : null;
+
+  function compareText(a, b) {
+    if (collator) return collator.compare(a, b);
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  function cellText(cell) {
+    return cell ? cell.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  /* A number from a cell such as "420,000", "$ 9 800" or "-3.5"; NaN when blank or not numeric. */
+  function parseNumber(text) {
+    var cleaned = text.replace(/[\s\u00a0\u202f,$€£%]/g, "");
+    if (cleaned === "" || !/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(cleaned)) return NaN;
+    return parseFloat(cleaned);
+  }
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      if (timer !== null) clearTimeout(timer);
+      timer = setTimeout(function () { timer = null; fn(); }, ms);
+    };
+  }
+
+  /* ---------- Sortable tables ---------- */
+
+  function makeSortable(table) {
+    var head = table.tHead && table.tHead.rows[0];
+    var body = table.tBodies[0];
+    if (!head || !body) return;
+
+    var headers = Array.prototype.slice.call(head.cells);
+    var keyCache = {}; // column index -> array of keys, parallel to `rows` below
+    var rows = null;   // the body rows in their original order, read lazily
+    var state = { column: -1, ascending: true };
+
+    /* Sort keys for one column, read from the DOM once and cached. */
+    function keysFor(column, numeric) {
+      if (keyCache[column]) return keyCache[column];
+      if (!rows) rows = Array.prototype.slice.call(body.rows);
+      var keys = new Array(rows.length);
+      for (var i = 0; i < rows.length; i++) {
+        var text = cellText(rows[i].cells[column]);
+        keys[i] = numeric ? parseNumber(text) : text;
+      }
+      keyCache[column] = keys;
+      return keys;
+    }
+
+    function sortBy(column) {
+      var th = headers[column];
+      var numeric = th.classList.contains("num");
+      var ascending = state.column === column ? !state.ascending : true;
+      var keys = keysFor(column, numeric);
+      var direction = ascending ? 1 : -1;
+
+      var order = new Array(rows.length);
+      for (var i = 0; i < rows.length; i++) order[i] = i;
+      order.sort(function (a, b) {
+        var ka = keys[a], kb = keys[b];
+        // Blank (or non-numeric) values go last in either direction.
+        var blankA = numeric ? ka !== ka : ka === "";
+        var blankB = numeric ? kb !== kb : kb === "";
+        if (blankA || blankB) {
+          if (blankA && blankB) return a - b;
+          return blankA ? 1 : -1;
+        }
+        var c = numeric ? ka - kb : compareText(ka, kb);
+        return c !== 0 ? c * direction : a - b; // original order breaks ties
+      });
+
+      var fragment = document.createDocumentFragment();
+      for (var j = 0; j < order.length; j++) fragment.appendChild(rows[order[j]]);
+      body.appendChild(fragment);
+
+      state.column = column;
+      state.ascending = ascending;
+      for (var h = 0; h < headers.length; h++) {
+        var indicator = headers[h].querySelector(".sort-indicator");
+        if (h === column) {
+          headers[h].setAttribute("aria-sort", ascending ? "ascending" : "descending");
+          if (indicator) indicator.textContent = ascending ? "\u25B2" : "\u25BC";
+        } else {
+          headers[h].removeAttribute("aria-sort");
+          if (indicator) indicator.textContent = "\u2195";
+        }
+      }
+    }
+
+    headers.forEach(function (th, column) {
+      // Move the header's content into a button so it is reachable and
+      // operable from the keyboard (Enter and Space click a button natively).
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      var indicator = document.createElement("span");
+      indicator.className = "sort-indicator";
+      indicator.setAttribute("aria-hidden", "true");
+      indicator.textContent = "\u2195";
+      button.appendChild(indicator);
+      button.addEventListener("click", function () { sortBy(column); });
+      th.appendChild(button);
+    });
+  }
+
+  /* ---------- Filters ---------- */
+
+  function initFilters(filters) {
+    var scope = filters.closest("section") || document;
+    var table = scope.querySelector("table[data-filterable]") || document.querySelector("table[data-filterable]");
+    if (!table || !table.tBodies[0]) return;
+
+    var textInput = filters.querySelector("[data-filter-text]");
+    var selects = Array.prototype.slice.call(filters.querySelectorAll("select[data-filter-column]"));
+    var status = filters.querySelector(".filter-status");
+
+    // Read every row once: its lowercase text and the cells the selects look at.
+    var columns = selects.map(function (s) { return parseInt(s.getAttribute("data-filter-column"), 10); });
+    var records = Array.prototype.map.call(table.tBodies[0].rows, function (row) {
+      var values = columns.map(function (c) { return isNaN(c) ? "" : cellText(row.cells[c]); });
+      // Join cell texts with a separator so a word cannot match across two cells.
+      var text = Array.prototype.map.call(row.cells, cellText).join("\n").toLowerCase();
+      return { row: row, text: text, values: values, hidden: row.hidden };
+    });
+    var total = records.length;
+
+    function formatCount(n) {
+      return typeof n.toLocaleString === "function" ? n.toLocaleString() : String(n);
+    }
+
+    function apply() {
+      var needle = textInput ? textInput.value.trim().toLowerCase() : "";
+      var wanted = selects.map(function (s) { return s.value; });
+      var shown = 0;
+      // One pass, writes only: touch `hidden` only on rows whose state changes.
+      for (var i = 0; i < records.length; i++) {
+        var r = records[i];
+        var match = needle === "" || r.text.indexOf(needle) !== -1;
+        for (var k = 0; match && k < wanted.length; k++) {
+          if (wanted[k] !== "" && r.values[k] !== wanted[k]) match = false;
+        }
+        if (match) shown++;
+        if (r.hidden === match) {
+          r.hidden = !match;
+          r.row.hidden = !match;
+        }
+      }
+      if (status) {
+        status.textContent = "Showing " + formatCount(shown) + " of " + formatCount(total) +
+          (total === 1 ? " procurement" : " procurements");
+      }
+    }
+
+    if (textInput) {
+      textInput.addEventListener("input", debounce(apply, 100));
+      // Enter in the search box must not submit anything; apply at once instead.
+      textInput.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") { e.preventDefault(); apply(); }
+      });
+    }
+    selects.forEach(function (s) { s.addEventListener("change", apply); });
+
+    filters.hidden = false;
+    // Browsers may restore control values on back/forward navigation; honour them.
+    apply();
+  }
+
+  /* ---------- Scrollable table wrappers ---------- */
+
+  /* A wrapper that scrolls horizontally gets tabindex=0 and a name, so keyboard
+     users can scroll it. Reads layout once per wrapper, then writes. */
+  function markScrollRegions() {
+    var wraps = document.querySelectorAll(".table-wrap");
+    var scrolls = [];
+    for (var i = 0; i < wraps.length; i++) scrolls.push(wraps[i].scrollWidth > wraps[i].clientWidth + 1);
+    for (var j = 0; j < wraps.length; j++) {
+      var wrap = wraps[j];
+      if (scrolls[j]) {
+        if (!wrap.hasAttribute("tabindex")) {
+          var caption = wrap.querySelector("caption");
+          wrap.setAttribute("tabindex", "0");
+          wrap.setAttribute("role", "region");
+          wrap.setAttribute("aria-label", caption ? cellText(caption) : "Table");
+        }
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    }
+  }
+
+  function init() {
+    var sortables = document.querySelectorAll("table.sortable");
+    for (var i = 0; i < sortables.length; i++) makeSortable(sortables[i]);
+
+    var filterBlocks = document.querySelectorAll(".filters");
+    for (var j = 0; j < filterBlocks.length; j++) initFilters(filterBlocks[j]);
+
+    if (document.querySelector(".table-wrap")) {
+      markScrollRegions();
+      window.addEventListener("resize", debounce(markScrollRegions, 200));
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
