@@ -360,7 +360,7 @@ pub fn toml_error_at(
     let position = e
         .span()
         .map(|s| LineIndex::with_offset(source, line_offset).position(s.start));
-    let message = e.message().trim().replace('\n', " ");
+    let message = e.message().trim().replace('\n', ": ");
     let (message, help) = split_expected(&message);
     let d = Diagnostic::error("toml", file, message).at(position);
     match help {
@@ -373,9 +373,10 @@ pub fn toml_error_at(
 /// and the list as help, and add a "did you mean".
 fn split_expected(message: &str) -> (String, Option<String>) {
     if let Some((what, expected)) = message.split_once(", expected ") {
-        let mut help = format!("expected {expected}");
+        let mut help = format!("expected {}", plain_type(expected));
         if let Some(unknown) = what
             .strip_prefix("unknown field `")
+            .or_else(|| what.strip_prefix("unknown variant `"))
             .and_then(|s| s.strip_suffix('`'))
         {
             let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
@@ -383,9 +384,20 @@ fn split_expected(message: &str) -> (String, Option<String>) {
                 help = format!("did you mean `{s}`? {help}");
             }
         }
-        (what.to_string(), Some(help))
+        (what.replace("unknown variant", "unknown value"), Some(help))
     } else {
         (message.to_string(), None)
+    }
+}
+
+/// serde's names for Rust types, in the words of a book.toml author.
+fn plain_type(expected: &str) -> &str {
+    match expected {
+        "f32" | "f64" => "a number",
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number",
+        "a sequence" => "a list",
+        "a map" => "a table",
+        other => other,
     }
 }
 

@@ -5,7 +5,7 @@
 //! link to a missing page or anchor is reported with its file and line. Conditions in front
 //! matter are compiled later, against the procurements' fields (`handbook.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -86,6 +86,9 @@ struct FrontMatter {
 pub struct Guidance {
     pub pages: Vec<Page>,
     by_source: HashMap<String, usize>,
+    /// Content files that exist but could not be read (already reported): links to them are not
+    /// reported again as links to missing pages.
+    unreadable: HashSet<String>,
 }
 
 impl Guidance {
@@ -96,7 +99,11 @@ impl Guidance {
             .enumerate()
             .map(|(i, p)| (p.source.clone(), i))
             .collect();
-        Guidance { pages, by_source }
+        Guidance {
+            pages,
+            by_source,
+            unreadable: HashSet::new(),
+        }
     }
 
     pub fn page(&self, source: &str) -> Option<&Page> {
@@ -181,6 +188,9 @@ impl Guidance {
         as_error: bool,
     ) -> Option<Diagnostic> {
         let problem = self.resolve(from, target).err()?;
+        if matches!(&problem, LinkProblem::MissingPage(p) if self.unreadable.contains(p)) {
+            return None;
+        }
         let make = if as_error {
             Diagnostic::error
         } else {
@@ -320,10 +330,14 @@ pub fn load(
         .map(|path| load_page(root, content_dir, path, raw_html))
         .collect();
     let mut pages = Vec::new();
-    for r in results {
+    let mut unreadable = HashSet::new();
+    for (path, r) in files.iter().zip(results) {
         match r {
             Ok(p) => pages.push(p),
-            Err(ds) => diagnostics.extend(ds),
+            Err(ds) => {
+                diagnostics.extend(ds);
+                unreadable.insert(content_source(content_dir, path));
+            }
         }
     }
     let mut urls: HashMap<&str, &Page> = HashMap::new();
@@ -343,7 +357,19 @@ pub fn load(
             );
         }
     }
-    Guidance::new(pages)
+    let mut guidance = Guidance::new(pages);
+    guidance.unreadable = unreadable;
+    guidance
+}
+
+/// A content file's path inside the content folder, with `/` separators.
+fn content_source(content_dir: &Path, path: &Path) -> String {
+    path.strip_prefix(content_dir)
+        .unwrap_or(path)
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Reads one content file.
@@ -361,13 +387,7 @@ pub fn load_page(
             format!("cannot read {}: {e}", path.display()),
         )]
     })?;
-    let source = path
-        .strip_prefix(content_dir)
-        .unwrap_or(path)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let source = content_source(content_dir, path);
     parse_page(&text, source, file, raw_html)
 }
 

@@ -206,7 +206,11 @@ fn compile_guidance(
                             ),
                         )
                         .at(tag.at)
-                        .suggest(&tag.id, rules.roles.iter().map(|r| r.id.as_str())),
+                        .suggest(&tag.id, rules.roles.iter().map(|r| r.id.as_str()))
+                        .with_help(format!(
+                            "the roles are: {}",
+                            list(rules.roles.iter().map(|r| &r.id))
+                        )),
                     );
                 }
             }
@@ -223,7 +227,11 @@ fn compile_guidance(
                             ),
                         )
                         .at(tag.at)
-                        .suggest(&tag.id, rules.phases.iter().map(|p| p.id.as_str())),
+                        .suggest(&tag.id, rules.phases.iter().map(|p| p.id.as_str()))
+                        .with_help(format!(
+                            "the phases are: {}",
+                            list(rules.phases.iter().map(|p| &p.id))
+                        )),
                     );
                 }
             }

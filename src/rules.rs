@@ -251,7 +251,7 @@ impl RuleFile {
                 diagnostics.push(err(
                     "rule-duplicate",
                     raw.id.span(),
-                    format!("the rule id \"{id}\" is already used on line {first}"),
+                    format!("the rule id \"{id}\" is already used by the rule on line {first}"),
                 ));
             }
             let role = self.set.role(raw.role.as_ref());

@@ -84,7 +84,13 @@ pub fn parse(
         );
         return None;
     }
-    if let Some(d) = unclosed_quote(text) {
+    let delimiter = match delimiter {
+        Delimiter::Auto => detect_delimiter(text),
+        Delimiter::Comma => b',',
+        Delimiter::Semicolon => b';',
+        Delimiter::Tab => b'\t',
+    };
+    if let Some(d) = unclosed_quote(text, delimiter) {
         diagnostics.push(
             Diagnostic::error(
                 "csv-unclosed-quote",
@@ -98,12 +104,6 @@ pub fn parse(
         );
         return None;
     }
-    let delimiter = match delimiter {
-        Delimiter::Auto => detect_delimiter(text),
-        Delimiter::Comma => b',',
-        Delimiter::Semicolon => b';',
-        Delimiter::Tab => b'\t',
-    };
     split(text, shown, delimiter, diagnostics)
 }
 
@@ -193,15 +193,17 @@ fn detect_delimiter(text: &str) -> u8 {
 }
 
 /// The line of a quoted value that never closes, if any. A quote only opens a quoted value at the
-/// start of a cell (as in the `csv` crate); elsewhere it is an ordinary character.
-fn unclosed_quote(text: &str) -> Option<usize> {
+/// start of a cell, after `delimiter` or a line end (as in the `csv` crate); elsewhere it is an
+/// ordinary character.
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
     let mut line = 1;
     let mut opened_at = 0;
     let mut quoted = false;
     let mut at_cell_start = true;
     let mut bytes = text.bytes().peekable();
     while let Some(b) = bytes.next() {
-        if b == b'\n' {
+        // Lines end at LF, CRLF or a lone CR, as in `line_starts`.
+        if b == b'\n' || (b == b'\r' && bytes.peek() != Some(&b'\n')) {
             line += 1;
         }
         if quoted {
@@ -219,7 +221,8 @@ fn unclosed_quote(text: &str) -> Option<usize> {
                 quoted = true;
                 opened_at = line;
             }
-            b',' | b';' | b'\t' | b'\n' | b'\r' => at_cell_start = true,
+            b'\n' | b'\r' => at_cell_start = true,
+            _ if b == delimiter => at_cell_start = true,
             _ => at_cell_start = false,
         }
     }

@@ -110,7 +110,17 @@ fn text(h: &Handbook, index: usize, plan: &ProjectPlan<'_>) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(out, "\n{DIM}* sign-off: the role's approval is a gate in that phase. Levels, lowest first: {}.{DIM:#}", rules.levels.iter().map(|l| l.id.as_str()).collect::<Vec<_>>().join(" < "));
+    let levels = rules
+        .levels
+        .iter()
+        .map(|l| l.id.as_str())
+        .collect::<Vec<_>>()
+        .join(" < ");
+    let _ = writeln!(
+        out,
+        "\n{DIM}* sign-off: the role's approval is a gate in that phase.{DIM:#}"
+    );
+    let _ = writeln!(out, "{DIM}Levels, lowest first: {levels}.{DIM:#}");
 
     for role in &plan.roles {
         let _ = writeln!(out);
@@ -129,18 +139,58 @@ fn text(h: &Handbook, index: usize, plan: &ProjectPlan<'_>) -> String {
             if !rule.sign_off.is_empty() {
                 let _ = write!(scope, "; signs off in {}", phase_names(h, &rule.sign_off));
             }
-            let _ = writeln!(out, "  - {HELP}{}{HELP:#} {DIM}({scope}){DIM:#}", rule.id);
-            let _ = writeln!(out, "    why: {}", rule.why);
+            if 7 + rule.id.chars().count() + scope.chars().count() <= WIDTH {
+                let _ = writeln!(out, "  - {HELP}{}{HELP:#} {DIM}({scope}){DIM:#}", rule.id);
+            } else {
+                let _ = writeln!(out, "  - {HELP}{}{HELP:#}", rule.id);
+                wrap(&mut out, "    (", &format!("{scope})"));
+            }
+            wrap(&mut out, "    why: ", rule.why);
             if !rule.source.is_empty() || rule.source_url.is_some() {
                 let url = rule
                     .source_url
                     .map(|u| format!(" <{u}>"))
                     .unwrap_or_default();
-                let _ = writeln!(out, "    source: {}{url}", rule.source);
+                if 12 + rule.source.chars().count() + url.chars().count() <= WIDTH {
+                    let _ = writeln!(out, "    source: {}{url}", rule.source);
+                } else {
+                    // A long address goes on a line of its own: it cannot be broken.
+                    wrap(&mut out, "    source: ", &rule.source);
+                    if !url.is_empty() {
+                        let _ = writeln!(out, "           {url}");
+                    }
+                }
             }
         }
     }
     out
+}
+
+/// The width explain's text fits in.
+const WIDTH: usize = 100;
+
+/// Writes `text` after `label`, wrapped at [`WIDTH`] with continuation lines indented.
+fn wrap(out: &mut String, label: &str, text: &str) {
+    let indent = label.chars().count();
+    let mut line = String::from(label);
+    let mut width = indent;
+    for word in text.split_whitespace() {
+        let w = word.chars().count();
+        if width > indent && width + 1 + w > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = " ".repeat(indent);
+            width = indent;
+        }
+        if width > indent {
+            line.push(' ');
+            width += 1;
+        }
+        line.push_str(word);
+        width += w;
+    }
+    out.push_str(&line);
+    out.push('\n');
 }
 
 fn phase_names(h: &Handbook, ids: &[&str]) -> String {

@@ -339,7 +339,7 @@ impl Compiler<'_, '_> {
                 let d = self.error(
                     op,
                     format!(
-                        "`{op}` compares numbers or dates, but \"{key}\" is a {} field",
+                        "`{op}` compares numbers or dates, but the field \"{key}\" has the type {}",
                         kind.name()
                     ),
                 );
@@ -403,7 +403,7 @@ impl Compiler<'_, '_> {
             let d = self.error(
                 key,
                 format!(
-                    "\"{key}\" is a {} field, so it is compared with {expected}, not {}",
+                    "the field \"{key}\" has the type {}, so it is compared with {expected}, not {}",
                     f.kind.name(),
                     describe(v)
                 ),

@@ -180,7 +180,7 @@ when = { pathwya = "build", impact = { gte = "$hihg" }, resident_facing = "yes",
             format!("roles.toml:{}:26: rule \"x\" names the phase \"solicitaton\", which is not defined (did you mean `solicitation`?; the phases are: needs_assessment, solicitation, contracting)", l("phases = [")),
             format!("roles.toml:{0}:10: rule \"x\": the field \"pathwya\" is not a field of the procurements (did you mean `pathway`?; the fields are: id, pathway, impact, resident_facing)", l("when")),
             format!("roles.toml:{0}:47: rule \"x\": the threshold \"$hihg\" is not defined under [thresholds] (did you mean `high`?; the thresholds are: high)", l("when")),
-            format!("roles.toml:{0}:57: rule \"x\": \"resident_facing\" is a bool field, so it is compared with true or false, not the text \"yes\"", l("when")),
+            format!("roles.toml:{0}:57: rule \"x\": the field \"resident_facing\" has the type bool, so it is compared with true or false, not the text \"yes\"", l("when")),
             format!("roles.toml:{0}:102: rule \"x\": \"bulid\" is not a value of the field \"pathway\" (did you mean `build`?; the values are: off_the_shelf, customize, build)", l("when")),
         ]
     );
@@ -198,8 +198,9 @@ fn comparisons_need_numbers_and_known_operators() {
     let (_, errors) = compile("[[rule]]\nid = \"y\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\nwhen = { pathway = { gte = 2 }, impact = { above = 2 } }\n");
     assert_eq!(errors.len(), 2, "{errors:#?}");
     assert!(
-        errors[0].contains("`gte` compares numbers or dates, but \"pathway\" is a enum field")
-            || errors[0].contains("\"above\" is not an operator"),
+        errors[0].contains(
+            "`gte` compares numbers or dates, but the field \"pathway\" has the type enum"
+        ) || errors[0].contains("\"above\" is not an operator"),
         "{errors:#?}"
     );
     assert!(
@@ -216,7 +217,7 @@ fn duplicate_rule_ids_are_reported() {
     let (_, errors) = compile(&format!("{rule}{rule}"));
     assert_eq!(errors.len(), 1);
     assert!(
-        errors[0].contains("the rule id \"same\" is already used on line"),
+        errors[0].contains("the rule id \"same\" is already used by the rule on line"),
         "{errors:#?}"
     );
 }

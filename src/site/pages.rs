@@ -57,6 +57,8 @@ struct IndexPage<'s> {
     base: Base<'s>,
     intro: Option<&'s str>,
     intro_has_h1: bool,
+    /// The intro's title, or the site's.
+    heading: &'s str,
     total: usize,
     facets: Vec<Facet>,
     columns: Vec<&'s str>,
@@ -167,6 +169,7 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
         ),
         intro: intro.map(|p| p.html.as_str()),
         intro_has_h1: intro.is_some_and(|p| p.headings.iter().any(|h| h.level == 1)),
+        heading: intro.map_or(site.info.title.as_str(), |p| p.title.as_str()),
         total: procurements.rows.len(),
         facets,
         columns: schema
