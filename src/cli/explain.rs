@@ -155,7 +155,7 @@ fn text(h: &Handbook, index: usize, plan: &ProjectPlan<'_>) -> String {
                     let _ = writeln!(out, "    source: {}{url}", rule.source);
                 } else {
                     // A long address goes on a line of its own: it cannot be broken.
-                    wrap(&mut out, "    source: ", &rule.source);
+                    wrap(&mut out, "    source: ", rule.source);
                     if !url.is_empty() {
                         let _ = writeln!(out, "           {url}");
                     }

@@ -2,7 +2,9 @@
  *
  * - table.sortable: header buttons sort the rows (aria-sort on the sorted column).
  * - .filters + table[data-filterable]: text and per-column filters over the rows.
- * - .table-wrap: a wrapper that actually scrolls becomes keyboard-focusable.
+ * - .table-wrap: a wrapper that actually scrolls becomes keyboard-focusable;
+ *   tables in guidance text get such a wrapper.
+ * - Printing opens closed <details> so their content is on paper.
  *
  * No dependencies, no network access (works from file://). Every feature checks
  * that its markup exists, so the script is safe on every page. Written for
@@ -87,7 +89,10 @@
         return c !== 0 ? c * direction : a - b; // original order breaks ties
       });
 
+      // Empty the body in one operation, then put the rows back in order in one
+      // insertion (cheaper than moving rows one by one out of a live tbody).
       var fragment = document.createDocumentFragment();
+      body.textContent = "";
       for (var j = 0; j < order.length; j++) fragment.appendChild(rows[order[j]]);
       body.appendChild(fragment);
 
@@ -133,15 +138,20 @@
     var selects = Array.prototype.slice.call(filters.querySelectorAll("select[data-filter-column]"));
     var status = filters.querySelector(".filter-status");
 
-    // Read every row once: its lowercase text and the cells the selects look at.
+    // Each row's lowercase text and the cells the selects look at, read from
+    // the DOM once, on first use (page load stays cheap on large tables).
     var columns = selects.map(function (s) { return parseInt(s.getAttribute("data-filter-column"), 10); });
-    var records = Array.prototype.map.call(table.tBodies[0].rows, function (row) {
-      var values = columns.map(function (c) { return isNaN(c) ? "" : cellText(row.cells[c]); });
-      // Join cell texts with a separator so a word cannot match across two cells.
-      var text = Array.prototype.map.call(row.cells, cellText).join("\n").toLowerCase();
-      return { row: row, text: text, values: values, hidden: row.hidden };
-    });
-    var total = records.length;
+    var records = null;
+    var total = table.tBodies[0].rows.length;
+
+    function readRows() {
+      return Array.prototype.map.call(table.tBodies[0].rows, function (row) {
+        var values = columns.map(function (c) { return isNaN(c) ? "" : cellText(row.cells[c]); });
+        // Join cell texts with a separator so a word cannot match across two cells.
+        var text = Array.prototype.map.call(row.cells, cellText).join("\n").toLowerCase();
+        return { row: row, text: text, values: values, hidden: row.hidden };
+      });
+    }
 
     function formatCount(n) {
       return typeof n.toLocaleString === "function" ? n.toLocaleString() : String(n);
@@ -151,6 +161,7 @@
       var needle = textInput ? textInput.value.trim().toLowerCase() : "";
       var wanted = selects.map(function (s) { return s.value; });
       var shown = 0;
+      if (!records) records = readRows();
       // One pass, writes only: touch `hidden` only on rows whose state changes.
       for (var i = 0; i < records.length; i++) {
         var r = records[i];
@@ -164,6 +175,10 @@
           r.row.hidden = !match;
         }
       }
+      showStatus(shown);
+    }
+
+    function showStatus(shown) {
       if (status) {
         status.textContent = "Showing " + formatCount(shown) + " of " + formatCount(total) +
           (total === 1 ? " procurement" : " procurements");
@@ -180,8 +195,12 @@
     selects.forEach(function (s) { s.addEventListener("change", apply); });
 
     filters.hidden = false;
-    // Browsers may restore control values on back/forward navigation; honour them.
-    apply();
+    // Browsers may restore control values on back/forward navigation; honour
+    // them. Otherwise the status stays empty until the reader filters, so the
+    // live region does not speak on page load.
+    var restored = (textInput && textInput.value.trim() !== "") ||
+      selects.some(function (s) { return s.value !== ""; });
+    if (restored) apply();
   }
 
   /* ---------- Scrollable table wrappers ---------- */
@@ -209,7 +228,44 @@
     }
   }
 
+  /* ---------- Tables in guidance text ---------- */
+
+  /* Markdown tables come without a scrolling wrapper; add one so a wide table
+     scrolls by itself instead of widening the page on a phone. */
+  function wrapProseTables() {
+    var tables = document.querySelectorAll(".prose table");
+    for (var i = 0; i < tables.length; i++) {
+      var table = tables[i];
+      if (table.parentNode.classList && table.parentNode.classList.contains("table-wrap")) continue;
+      var wrap = document.createElement("div");
+      wrap.className = "table-wrap";
+      table.parentNode.insertBefore(wrap, table);
+      wrap.appendChild(table);
+    }
+  }
+
+  /* ---------- Printing ---------- */
+
+  /* Closed <details> would print without their content: open them for the
+     printout and close them again afterwards. */
+  function openDetailsForPrint() {
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      var closed = document.querySelectorAll("details:not([open])");
+      for (var i = 0; i < closed.length; i++) {
+        closed[i].open = true;
+        opened.push(closed[i]);
+      }
+    });
+    window.addEventListener("afterprint", function () {
+      while (opened.length) opened.pop().open = false;
+    });
+  }
+
   function init() {
+    wrapProseTables();
+    openDetailsForPrint();
+
     var sortables = document.querySelectorAll("table.sortable");
     for (var i = 0; i < sortables.length; i++) makeSortable(sortables[i]);
 
