@@ -8,7 +8,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -103,6 +102,33 @@ impl Guidance {
             pages,
             by_source,
             unreadable: HashSet::new(),
+        }
+    }
+
+    /// Remembers content files that exist but could not be read (already reported).
+    pub fn with_unreadable(mut self, unreadable: HashSet<String>) -> Self {
+        self.unreadable = unreadable;
+        self
+    }
+
+    /// Two pages that would be published at the same address are an error.
+    pub fn check_collisions(&self, diagnostics: &mut Diagnostics) {
+        let mut urls: HashMap<&str, &Page> = HashMap::new();
+        for p in &self.pages {
+            if let Some(other) = urls.insert(&p.url, p) {
+                diagnostics.push(
+                    Diagnostic::error(
+                        "page-collision",
+                        p.file.clone(),
+                        format!(
+                            "this page and {} would both be published as {}",
+                            other.file.display(),
+                            p.url
+                        ),
+                    )
+                    .with_help("rename one of the files"),
+                );
+            }
         }
     }
 
@@ -301,22 +327,15 @@ pub fn relative_url(from: &str, to: &str) -> String {
     out
 }
 
-/// Reads every `.md` file under `content_dir`.
-pub fn load(
-    root: &Path,
-    content_dir: &Path,
-    raw_html: bool,
-    diagnostics: &mut Diagnostics,
-) -> Guidance {
+/// Every `.md` file under `content_dir`, in name order.
+pub fn files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
     if !content_dir.is_dir() {
-        return Guidance::default();
+        return Vec::new();
     }
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(content_dir).sort_by_file_name() {
         match entry {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
-                files.push(e.into_path())
-            }
+            Ok(e) if e.file_type().is_file() && is_page(e.path()) => files.push(e.into_path()),
             Ok(_) => {}
             Err(e) => diagnostics.push(Diagnostic::error(
                 "io",
@@ -325,45 +344,20 @@ pub fn load(
             )),
         }
     }
-    let results: Vec<Result<Page, Vec<Diagnostic>>> = files
-        .par_iter()
-        .map(|path| load_page(root, content_dir, path, raw_html))
-        .collect();
-    let mut pages = Vec::new();
-    let mut unreadable = HashSet::new();
-    for (path, r) in files.iter().zip(results) {
-        match r {
-            Ok(p) => pages.push(p),
-            Err(ds) => {
-                diagnostics.extend(ds);
-                unreadable.insert(content_source(content_dir, path));
-            }
-        }
-    }
-    let mut urls: HashMap<&str, &Page> = HashMap::new();
-    for p in &pages {
-        if let Some(other) = urls.insert(&p.url, p) {
-            diagnostics.push(
-                Diagnostic::error(
-                    "page-collision",
-                    p.file.clone(),
-                    format!(
-                        "this page and {} would both be published as {}",
-                        other.file.display(),
-                        p.url
-                    ),
-                )
-                .with_help("rename one of the files"),
-            );
-        }
-    }
-    let mut guidance = Guidance::new(pages);
-    guidance.unreadable = unreadable;
-    guidance
+    files
 }
 
-/// A content file's path inside the content folder, with `/` separators.
-fn content_source(content_dir: &Path, path: &Path) -> String {
+/// Whether a file in the content folder is a guidance page (editors' swap and backup files are not).
+pub fn is_page(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    path.extension().is_some_and(|x| x == "md") && !name.starts_with('.') && !name.starts_with('#')
+}
+
+/// The name of a content file inside the content folder, with `/` separators.
+pub fn source_name(content_dir: &Path, path: &Path) -> String {
     path.strip_prefix(content_dir)
         .unwrap_or(path)
         .components()
@@ -387,8 +381,7 @@ pub fn load_page(
             format!("cannot read {}: {e}", path.display()),
         )]
     })?;
-    let source = content_source(content_dir, path);
-    parse_page(&text, source, file, raw_html)
+    parse_page(&text, source_name(content_dir, path), file, raw_html)
 }
 
 /// Parses one content file's text.

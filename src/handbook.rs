@@ -6,22 +6,25 @@
 //! rules' vocabulary (phases) is needed to read the CSV's stage field, and the CSV's schema to
 //! compile the rules' and guidance's conditions.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::{self, LoadedConfig, BOOK_TOML};
-use crate::diagnostics::{list, Diagnostic, Diagnostics};
-use crate::guidance::{self, Guidance};
+use crate::diagnostics::{display_path, list, Diagnostic, Diagnostics};
+use crate::guidance::{self, Guidance, Page};
 use crate::procurements::{self, Procurements};
 use crate::resources::{self, Resource};
 use crate::rules::{self, Condition, ConditionContext, RuleSet, StakeholderPlan};
+use crate::table::{self, Table};
 
 /// Everything a handbook is made of, loaded and cross-checked.
 #[derive(Debug, Clone)]
 pub struct Handbook {
     pub config: LoadedConfig,
-    pub procurements: Procurements,
+    pub procurements: Arc<Procurements>,
     pub rules: RuleSet,
     pub guidance: Guidance,
     /// The compiled `when` of each guidance page, by index into `guidance.pages`.
@@ -71,70 +74,230 @@ impl Handbook {
 
 /// Loads the handbook in `root`.
 pub fn load(root: &Path, options: LoadOptions) -> Loaded {
-    let mut diagnostics = Diagnostics::default();
-    let handbook = load_into(root, options, &mut diagnostics);
-    Loaded {
-        handbook: if diagnostics.has_errors() {
-            None
-        } else {
-            handbook
+    match Sources::load(root) {
+        Ok(mut sources) => sources.assemble(options),
+        Err(d) => Loaded {
+            handbook: None,
+            diagnostics: Diagnostics::from(*d),
         },
-        diagnostics,
     }
 }
 
-fn load_into(root: &Path, options: LoadOptions, diagnostics: &mut Diagnostics) -> Option<Handbook> {
-    let config = match config::load(root) {
-        Ok(c) => c,
-        Err(d) => {
-            diagnostics.push(*d);
-            return None;
-        }
-    };
-    let settings = &config.config;
-    let rule_file = rules::parse(root, &config.path(&settings.rules.file), diagnostics);
-    let phases = rule_file
-        .as_ref()
-        .map(|r| r.phase_names())
-        .unwrap_or_default();
-    let procurements = procurements::load(&config, &phases, diagnostics);
-    drop(phases);
-    let guidance = guidance::load(
-        root,
-        &config.path(&settings.build.content_dir),
-        settings.build.raw_html,
-        diagnostics,
-    );
-    let resources = resources::load(root, &config.path(&settings.resources.file), diagnostics);
-    let procurements = procurements?;
-    let rules = rule_file?.compile(&procurements.schema, diagnostics);
-
-    check_assignees(&config, &procurements, &rules, diagnostics);
-    check_guidance_refs(&rules, &guidance, options.links_are_errors, diagnostics);
-    guidance.check_links(options.links_are_errors, diagnostics);
-    let guidance_when = compile_guidance(&guidance, &procurements, &rules, diagnostics);
-    let plans = procurements
-        .rows
-        .par_iter()
-        .map(|p| rules.evaluate(p))
-        .collect();
-    Some(Handbook {
-        config,
-        procurements,
-        rules,
-        guidance,
-        guidance_when,
-        resources,
-        plans,
-    })
+/// Every input file of a handbook, read and parsed on its own, with its problems. A clean load
+/// reads them all; watch mode re-reads only the ones that changed. Either way [`Sources::assemble`]
+/// makes the [`Handbook`], so an incremental load equals a clean one by construction.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub config: LoadedConfig,
+    rules_text: Result<String, Diagnostic>,
+    table: Option<Arc<Table>>,
+    table_problems: Vec<Diagnostic>,
+    /// The procurements mapped from `table` with the rules' phases; redone when either changes.
+    procurements: Option<(Arc<Procurements>, Vec<Diagnostic>)>,
+    /// Guidance pages by path inside the content folder.
+    pages: BTreeMap<String, Result<Page, Vec<Diagnostic>>>,
+    content_problems: Vec<Diagnostic>,
+    resources: (Vec<Resource>, Vec<Diagnostic>),
 }
 
-fn check_assignees(
-    config: &LoadedConfig,
-    procurements: &Procurements,
-    rules: &RuleSet,
-    diagnostics: &mut Diagnostics,
-) {
+impl Sources {
+    /// Reads every input of the handbook in `root`.
+    pub fn load(root: &Path) -> Result<Sources, Box<Diagnostic>> {
+        let config = config::load(root)?;
+        let mut sources = Sources {
+            config,
+            rules_text: Err(Diagnostic::error("io", "", "")),
+            table: None,
+            table_problems: Vec::new(),
+            procurements: None,
+            pages: BTreeMap::new(),
+            content_problems: Vec::new(),
+            resources: (Vec::new(), Vec::new()),
+        };
+        sources.reload_rules();
+        sources.reload_table();
+        sources.reload_guidance();
+        sources.reload_resources();
+        Ok(sources)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.config.root
+    }
+
+    fn settings(&self) -> &crate::config::Config {
+        &self.config.config
+    }
+
+    pub fn content_dir(&self) -> PathBuf {
+        self.config.path(&self.settings().build.content_dir)
+    }
+
+    pub fn procurements_file(&self) -> PathBuf {
+        self.config.path(&self.settings().procurements.file)
+    }
+
+    pub fn rules_file(&self) -> PathBuf {
+        self.config.path(&self.settings().rules.file)
+    }
+
+    pub fn resources_file(&self) -> PathBuf {
+        self.config.path(&self.settings().resources.file)
+    }
+
+    /// Re-reads the rules file (and re-maps the procurements, whose stage field depends on it).
+    pub fn reload_rules(&mut self) {
+        let path = self.rules_file();
+        let shown = display_path(self.root(), &path);
+        self.rules_text = std::fs::read_to_string(&path).map_err(|e| {
+            Diagnostic::error("io", shown, format!("cannot read {}: {e}", path.display()))
+        });
+        self.procurements = None;
+    }
+
+    /// Re-reads the procurements CSV.
+    pub fn reload_table(&mut self) {
+        let settings = &self.config.config.procurements;
+        let path = self.procurements_file();
+        let shown = display_path(self.root(), &path);
+        let mut d = Diagnostics::default();
+        self.table =
+            table::read(&path, &shown, settings.delimiter, settings.encoding, &mut d).map(Arc::new);
+        self.table_problems = d.into_vec();
+        self.procurements = None;
+    }
+
+    /// Re-reads every guidance page.
+    pub fn reload_guidance(&mut self) {
+        let dir = self.content_dir();
+        let mut d = Diagnostics::default();
+        let files = guidance::files(self.root(), &dir, &mut d);
+        self.content_problems = d.into_vec();
+        let raw_html = self.settings().build.raw_html;
+        let root = self.root().to_path_buf();
+        let loaded: Vec<(String, Result<Page, Vec<Diagnostic>>)> = files
+            .par_iter()
+            .map(|path| {
+                (
+                    guidance::source_name(&dir, path),
+                    guidance::load_page(&root, &dir, path, raw_html),
+                )
+            })
+            .collect();
+        self.pages = loaded.into_iter().collect();
+    }
+
+    /// Re-reads one guidance file, or forgets it when it is gone. `path` is inside the content folder.
+    pub fn reload_page(&mut self, path: &Path) {
+        let dir = self.content_dir();
+        let name = guidance::source_name(&dir, path);
+        if path.is_file() {
+            let page = guidance::load_page(self.root(), &dir, path, self.settings().build.raw_html);
+            self.pages.insert(name, page);
+        } else {
+            self.pages.remove(&name);
+        }
+    }
+
+    /// Re-reads the resources file.
+    pub fn reload_resources(&mut self) {
+        let mut d = Diagnostics::default();
+        let list = resources::load(self.root(), &self.resources_file(), &mut d);
+        self.resources = (list, d.into_vec());
+    }
+
+    /// Cross-checks the inputs and evaluates the rules: the handbook, or why there is none.
+    pub fn assemble(&mut self, options: LoadOptions) -> Loaded {
+        let mut diagnostics = Diagnostics::default();
+        let handbook = self.assemble_into(options, &mut diagnostics);
+        Loaded {
+            handbook: if diagnostics.has_errors() {
+                None
+            } else {
+                handbook
+            },
+            diagnostics,
+        }
+    }
+
+    fn assemble_into(
+        &mut self,
+        options: LoadOptions,
+        diagnostics: &mut Diagnostics,
+    ) -> Option<Handbook> {
+        let root = self.root().to_path_buf();
+        let rule_file = match &self.rules_text {
+            Ok(text) => rules::parse_str(
+                text.clone(),
+                display_path(&root, &self.rules_file()),
+                diagnostics,
+            ),
+            Err(d) => {
+                diagnostics.push(d.clone());
+                None
+            }
+        };
+        diagnostics.extend(self.table_problems.iter().cloned());
+        if self.procurements.is_none() {
+            if let Some(table) = &self.table {
+                let phases = rule_file
+                    .as_ref()
+                    .map(|r| r.phase_names())
+                    .unwrap_or_default();
+                let shown = display_path(&root, &self.procurements_file());
+                let mut d = Diagnostics::default();
+                if let Some(p) =
+                    procurements::from_table(&self.config, table, shown, &phases, &mut d)
+                {
+                    self.procurements = Some((Arc::new(p), d.into_vec()));
+                } else {
+                    diagnostics.extend(d);
+                }
+            }
+        }
+        if let Some((_, problems)) = &self.procurements {
+            diagnostics.extend(problems.iter().cloned());
+        }
+        diagnostics.extend(self.content_problems.iter().cloned());
+        let mut pages = Vec::with_capacity(self.pages.len());
+        let mut unreadable = std::collections::HashSet::new();
+        for (name, page) in &self.pages {
+            match page {
+                Ok(p) => pages.push(p.clone()),
+                Err(ds) => {
+                    diagnostics.extend(ds.iter().cloned());
+                    unreadable.insert(name.clone());
+                }
+            }
+        }
+        let guidance = Guidance::new(pages).with_unreadable(unreadable);
+        guidance.check_collisions(diagnostics);
+        diagnostics.extend(self.resources.1.iter().cloned());
+        let procurements = Arc::clone(&self.procurements.as_ref()?.0);
+        let rules = rule_file?.compile(&procurements.schema, diagnostics);
+
+        check_assignees(&self.config, &rules, diagnostics);
+        check_guidance_refs(&rules, &guidance, options.links_are_errors, diagnostics);
+        guidance.check_links(options.links_are_errors, diagnostics);
+        let guidance_when = compile_guidance(&guidance, &procurements, &rules, diagnostics);
+        let plans = procurements
+            .rows
+            .par_iter()
+            .map(|p| rules.evaluate(p))
+            .collect();
+        Some(Handbook {
+            config: self.config.clone(),
+            procurements,
+            rules,
+            guidance,
+            guidance_when,
+            resources: self.resources.0.clone(),
+            plans,
+        })
+    }
+}
+
+fn check_assignees(config: &LoadedConfig, rules: &RuleSet, diagnostics: &mut Diagnostics) {
     for role in config.config.procurements.assignees.keys() {
         if rules.role(role.as_ref()).is_none() {
             diagnostics.push(
@@ -156,7 +319,6 @@ fn check_assignees(
             );
         }
     }
-    let _ = procurements;
 }
 
 /// `guidance = "page.md#anchor"` of roles and rules must point to a real page and heading.

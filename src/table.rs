@@ -171,7 +171,10 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 /// Counts `,` `;` and tabs outside quotes on the first non-blank line; the most frequent wins,
 /// a comma on a tie.
 fn detect_delimiter(text: &str) -> u8 {
-    let header = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let header = text
+        .split(['\r', '\n'])
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for b in header.bytes() {
