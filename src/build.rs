@@ -57,7 +57,24 @@ pub fn write(
     mode: BuildMode,
     out: &Path,
 ) -> Result<(usize, Written), Diagnostics> {
-    let config = &h.config;
+    let site = Site::new(h, theme, mode);
+    let files: Vec<(String, Output)> = site
+        .outputs()
+        .into_iter()
+        .map(|o| (site.path(o), o))
+        .collect();
+    let pages = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
+    let written = write_site(&site, out, &files)?;
+    Ok((pages, written))
+}
+
+/// Publishes `files` of `site` into `out` (checked first: never the handbook's own files).
+pub fn write_site(
+    site: &Site<'_>,
+    out: &Path,
+    files: &[(String, Output)],
+) -> Result<Written, Diagnostics> {
+    let config = &site.handbook.config;
     let inputs: Vec<PathBuf> = [
         config.path(&config.config.build.content_dir),
         config.path(&config.config.procurements.file),
@@ -66,7 +83,6 @@ pub fn write(
         config.root.join("themes"),
     ]
     .into();
-    let site = Site::new(h, theme, mode);
     let as_diagnostic = |e: output::WriteError| {
         let d = Diagnostic::error(
             "write",
@@ -79,13 +95,6 @@ pub fn write(
         })
     };
     output::check_target(&config.root, out, &inputs).map_err(as_diagnostic)?;
-    let files: Vec<(String, Output)> = site
-        .outputs()
-        .into_iter()
-        .map(|o| (site.path(o), o))
-        .collect();
-    let pages = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
-    let written = output::publish(out, &files, |&o| site.render(o).map_err(|e| e.to_string()))
-        .map_err(as_diagnostic)?;
-    Ok((pages, written))
+    output::publish(out, files, |&o| site.render(o).map_err(|e| e.to_string()))
+        .map_err(as_diagnostic)
 }

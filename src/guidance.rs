@@ -20,7 +20,7 @@ use crate::slug::slugify;
 pub const INTRO: &str = "_index.md";
 
 /// One guidance page.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Page {
     /// Path inside the content folder, with `/` separators (`roles/legal-officer.md`).
     pub source: String,
@@ -50,14 +50,14 @@ impl Page {
 }
 
 /// A role or phase id in front matter, with where it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Tag {
     pub id: String,
     pub at: Option<Position>,
 }
 
 /// A link in a page's Markdown, located in its file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LocatedLink {
     pub target: String,
     pub at: Position,

@@ -124,3 +124,34 @@ pub fn size(bytes: u64) -> String {
         format!("{value:.1} {}", UNITS[unit])
     }
 }
+
+/// "rebuilt in 12 ms: 3 of 40 files changed (guide/phases.html, index.html, …)".
+pub fn rebuild_summary(r: &crate::watch::Rebuilt) -> String {
+    let mut names: Vec<&str> = r
+        .written
+        .iter()
+        .chain(&r.removed)
+        .map(String::as_str)
+        .take(3)
+        .collect();
+    if r.written.len() + r.removed.len() > 3 {
+        names.push("…");
+    }
+    let changed = match (r.written.len(), r.removed.len()) {
+        (0, 0) => "nothing changed".to_string(),
+        (w, 0) => format!(
+            "{w} of {} files rewritten ({})",
+            r.rendered,
+            names.join(", ")
+        ),
+        (w, d) => format!(
+            "{w} of {} files rewritten, {d} removed ({})",
+            r.rendered,
+            names.join(", ")
+        ),
+    };
+    format!(
+        "{GOOD}rebuilt{GOOD:#} in {} ms: {changed}",
+        r.elapsed.as_millis()
+    )
+}

@@ -7,6 +7,7 @@
 //! to replace a folder it did not make, so a mistyped `output-dir` cannot delete the office's
 //! files.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -50,10 +51,41 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 }
 
 /// What a publish wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     pub files: usize,
     pub bytes: u64,
+    /// A hash of each file's bytes, by path inside the site (watch mode compares with them).
+    pub hashes: HashMap<String, u64>,
+}
+
+/// The hash watch mode uses to tell whether a file's bytes changed.
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Replaces one file of a published site atomically: readers see the old bytes or the new ones,
+/// never a half-written file.
+pub fn write_file(out: &Path, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
+    let target = out.join(path);
+    if let Some(dir) = target.parent() {
+        fs::create_dir_all(dir).map_err(io_error(dir))?;
+    }
+    let name = target
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let tmp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes).map_err(io_error(&tmp))?;
+    fs::rename(&tmp, &target).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        WriteError::Io {
+            path: target.clone(),
+            source: e,
+        }
+    })
 }
 
 /// Checks that `out` may be (re)written: not the handbook folder or one of its inputs, and,
@@ -143,20 +175,21 @@ fn write_all<T: Sync>(
         let dir = tmp.join(d);
         fs::create_dir_all(&dir).map_err(io_error(&dir))?;
     }
-    let bytes = files
+    let sizes = files
         .par_iter()
         .map(|(path, item)| {
             let data = render(item).map_err(WriteError::Render)?;
             let target = tmp.join(path);
             fs::write(&target, &data).map_err(io_error(&target))?;
-            Ok(data.len() as u64)
+            Ok((path.clone(), data.len() as u64, hash_bytes(&data)))
         })
-        .collect::<Result<Vec<u64>, WriteError>>()?;
+        .collect::<Result<Vec<(String, u64, u64)>, WriteError>>()?;
     let marker = tmp.join(MARKER);
     fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))?;
     Ok(Written {
-        files: bytes.len(),
-        bytes: bytes.iter().sum(),
+        files: sizes.len(),
+        bytes: sizes.iter().map(|s| s.1).sum(),
+        hashes: sizes.into_iter().map(|(p, _, h)| (p, h)).collect(),
     })
 }
 

@@ -163,6 +163,61 @@ impl<'a> Site<'a> {
         }
     }
 
+    /// A hash of everything many pages share: when it is unchanged, a change can only have
+    /// touched the pages of the changed guidance and procurements (see `watch.rs`).
+    pub fn fingerprint(&self) -> u64 {
+        #[derive(Serialize)]
+        struct Shared<'s> {
+            info: &'s SiteInfo,
+            nav: &'s [NavItem],
+            guide_home: &'s str,
+            role_guidance: &'s [Vec<Link>],
+            phase_guidance: &'s [Vec<Link>],
+            participation_roles: &'s [usize],
+            fields: Vec<(&'s str, &'s str, &'s str, bool)>,
+            index_columns: &'s [usize],
+            facets: &'s [usize],
+            title_stage: [Option<usize>; 2],
+            assignees: &'s [(String, usize)],
+            pages: Vec<(&'s str, &'s str, &'s str, bool, Option<&'s toml::Value>)>,
+            base_url: &'s str,
+        }
+        let h = self.handbook;
+        let schema = &h.procurements.schema;
+        crate::watch::fingerprint(&Shared {
+            info: &self.info,
+            nav: &self.nav,
+            guide_home: &self.guide_home,
+            role_guidance: &self.role_guidance,
+            phase_guidance: &self.phase_guidance,
+            participation_roles: &self.participation_roles,
+            fields: schema
+                .fields
+                .iter()
+                .map(|f| (f.name.as_str(), f.label.as_str(), f.kind.name(), f.hidden))
+                .collect(),
+            index_columns: &schema.index_columns,
+            facets: &schema.facets,
+            title_stage: [schema.title, schema.stage],
+            assignees: &schema.assignees,
+            pages: h
+                .guidance
+                .pages
+                .iter()
+                .map(|p| {
+                    (
+                        p.url.as_str(),
+                        p.title.as_str(),
+                        p.description.as_str(),
+                        p.draft,
+                        p.when.as_ref().map(|w| &w.0),
+                    )
+                })
+                .collect(),
+            base_url: &h.config.config.build.base_url,
+        })
+    }
+
     /// A link to the guidance a roles.toml `guidance = "page.md#anchor"` points to.
     pub fn guidance_link(&self, target: &str) -> Option<Link> {
         guidance_link(self.handbook, target)

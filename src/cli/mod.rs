@@ -5,6 +5,7 @@ mod build;
 mod check;
 mod explain;
 mod init;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,6 +43,32 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Build, then rebuild what each change to book.toml, content/, data/ or the theme touches.
+    Watch {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        watching: Watching,
+    },
+    /// Preview the handbook in the browser: build, serve on 127.0.0.1, rebuild and reload on
+    /// every change, show errors in the page.
+    Serve {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// The port to listen on (the next free one if it is taken).
+        #[arg(long, short, default_value_t = 4400)]
+        port: u16,
+        /// The address to listen on; only this machine can connect to the default.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the handbook in the browser.
+        #[arg(long)]
+        open: bool,
+        #[command(flatten)]
+        watching: Watching,
+    },
     /// Create a new handbook from the example, or copy the default theme to edit.
     Init {
         /// The folder to create the handbook in.
@@ -59,6 +86,20 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+}
+
+/// How file changes are noticed.
+#[derive(Debug, clap::Args)]
+struct Watching {
+    /// Changes closer together than this many milliseconds are one rebuild.
+    #[arg(long, default_value_t = 30, value_name = "MS")]
+    debounce: u64,
+    /// Poll for changes instead of using the system's events (network drives, containers, WSL).
+    #[arg(long)]
+    poll: bool,
+    /// How often to poll, in milliseconds.
+    #[arg(long, default_value_t = 500, value_name = "MS", requires = "poll")]
+    poll_interval: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,6 +131,28 @@ pub fn run(cli: Cli) -> ExitCode {
     let outcome = match cli.command {
         Command::Build { dir, output } => build::run(&dir, output),
         Command::Init { dir, theme } => init::run(&dir, theme),
+        Command::Watch {
+            dir,
+            output,
+            watching,
+        } => watch::run_watch(
+            &dir,
+            output,
+            watch::options(watching.debounce, watching.poll, watching.poll_interval),
+        ),
+        Command::Serve {
+            dir,
+            port,
+            bind,
+            open,
+            watching,
+        } => watch::run_serve(
+            &dir,
+            bind,
+            port,
+            open,
+            watch::options(watching.debounce, watching.poll, watching.poll_interval),
+        ),
         Command::Check {
             dir,
             format,

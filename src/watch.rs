@@ -1,0 +1,551 @@
+//! Watch mode: classify file changes, reload only the inputs they touch, re-render only the
+//! outputs that can differ, and rewrite only files whose bytes changed.
+//!
+//! The [`Session`] keeps the last good handbook and a hash of every file it wrote. A change goes
+//! through the same [`Sources::assemble`] as a clean load and the same [`Site::render`] as a clean
+//! build, so after any sequence of edits the output equals a clean build of the same inputs (the
+//! property tested in tests/watch.rs). What a change can touch is decided from the data, not the
+//! file name alone: comparing the old and new site-wide pieces (navigation, guidance links,
+//! schema) and each procurement's row and plan.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::handbook::{Handbook, LoadOptions, Sources};
+use crate::output;
+use crate::site::{BuildMode, Output, Site};
+use crate::theme::Theme;
+
+/// What a changed path is to the handbook.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ChangeKind {
+    /// book.toml: everything is reloaded, the output folder may move.
+    Config,
+    /// A file (or folder) in the content folder.
+    Guidance(PathBuf),
+    Procurements,
+    Rules,
+    Resources,
+    Theme,
+}
+
+/// What a changed path is, or `None` when no build depends on it (the output folder, editors'
+/// swap and backup files, anything else).
+pub fn classify(
+    sources: &Sources,
+    theme_dir: &Path,
+    output_dir: &Path,
+    path: &Path,
+) -> Option<ChangeKind> {
+    let name = path.file_name()?.to_string_lossy();
+    let scratch = name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name.starts_with(".#")
+        || name.starts_with(".~lock")
+        || name.starts_with("~$")
+        || name == "4913";
+    if scratch || path.starts_with(output_dir) {
+        return None;
+    }
+    if path == sources.root().join(crate::config::BOOK_TOML) {
+        Some(ChangeKind::Config)
+    } else if path == sources.procurements_file() {
+        Some(ChangeKind::Procurements)
+    } else if path == sources.rules_file() {
+        Some(ChangeKind::Rules)
+    } else if path == sources.resources_file() {
+        Some(ChangeKind::Resources)
+    } else if path.starts_with(theme_dir) {
+        Some(ChangeKind::Theme)
+    } else if path.starts_with(sources.content_dir()) && !name.starts_with('.') {
+        // A page, or a folder created, removed or renamed (then `path` has no extension).
+        let page = crate::guidance::is_page(path) || path.extension().is_none();
+        page.then(|| ChangeKind::Guidance(path.to_path_buf()))
+    } else {
+        None
+    }
+}
+
+/// What one rebuild did.
+#[derive(Debug, Clone, Default)]
+pub struct Rebuilt {
+    /// Outputs rendered again.
+    pub rendered: usize,
+    /// Files whose bytes changed and were rewritten.
+    pub written: Vec<String>,
+    /// Files removed because their page no longer exists.
+    pub removed: Vec<String>,
+    pub elapsed: Duration,
+    /// Problems that did not stop the build.
+    pub warnings: Diagnostics,
+}
+
+/// A handbook being watched: its inputs, the last good build, and what is on disk.
+pub struct Session {
+    sources: Sources,
+    theme: Arc<Theme>,
+    mode: BuildMode,
+    output_override: Option<PathBuf>,
+    output_dir: PathBuf,
+    handbook: Handbook,
+    /// Hash of the bytes of every file written, by path inside the output folder.
+    written: HashMap<String, u64>,
+}
+
+impl Session {
+    /// Loads the handbook in `root` and builds it in full.
+    pub fn start(
+        root: &Path,
+        mode: BuildMode,
+        output_override: Option<PathBuf>,
+    ) -> Result<(Session, Rebuilt), Diagnostics> {
+        let start = Instant::now();
+        let mut sources = Sources::load(root).map_err(|d| Diagnostics::from(*d))?;
+        let loaded = sources.assemble(LoadOptions::default());
+        let Some(handbook) = loaded.handbook else {
+            return Err(loaded.diagnostics);
+        };
+        let theme = Arc::new(Theme::load(root, &handbook.config.config.build.theme)?);
+        let output_dir = output_override
+            .clone()
+            .unwrap_or_else(|| handbook.config.output_dir());
+        let mut session = Session {
+            sources,
+            theme,
+            mode,
+            output_override,
+            output_dir,
+            handbook,
+            written: HashMap::new(),
+        };
+        let files = session.publish_all()?;
+        let mut warnings = loaded.diagnostics;
+        warnings.extend(crate::handbook::gap_diagnostics(&session.handbook, false));
+        Ok((
+            session,
+            Rebuilt {
+                rendered: files.len(),
+                written: files,
+                removed: Vec::new(),
+                elapsed: start.elapsed(),
+                warnings,
+            },
+        ))
+    }
+
+    pub fn output_dir(&self) -> &Path {
+        &self.output_dir
+    }
+
+    pub fn root(&self) -> &Path {
+        self.sources.root()
+    }
+
+    /// The folder of the theme in use (which may not exist: then only the built-in one is used).
+    pub fn theme_dir(&self) -> PathBuf {
+        self.root()
+            .join("themes")
+            .join(&self.handbook.config.config.build.theme)
+    }
+
+    pub fn sources(&self) -> &Sources {
+        &self.sources
+    }
+
+    /// What changed `path` is, if anything.
+    pub fn classify(&self, path: &Path) -> Option<ChangeKind> {
+        classify(&self.sources, &self.theme_dir(), &self.output_dir, path)
+    }
+
+    /// Writes every output into a fresh folder and swaps it in (the first build, a new config).
+    fn publish_all(&mut self) -> Result<Vec<String>, Diagnostics> {
+        let site = Site::new(&self.handbook, &self.theme, self.mode.clone());
+        let files: Vec<(String, Output)> = site
+            .outputs()
+            .into_iter()
+            .map(|o| (site.path(o), o))
+            .collect();
+        let written = crate::build::write_site(&site, &self.output_dir, &files)?;
+        self.written = written.hashes;
+        Ok(files.into_iter().map(|(p, _)| p).collect())
+    }
+
+    /// Applies a batch of changes. On error the previous site is left as it was and the session
+    /// keeps its last good state, so fixing the file recovers.
+    pub fn apply(&mut self, changes: &BTreeSet<ChangeKind>) -> Result<Rebuilt, Diagnostics> {
+        let start = Instant::now();
+        if changes.is_empty() {
+            return Ok(Rebuilt::default());
+        }
+        if changes.contains(&ChangeKind::Config) {
+            let (session, mut rebuilt) =
+                Session::start(self.root(), self.mode.clone(), self.output_override.clone())?;
+            *self = session;
+            rebuilt.elapsed = start.elapsed();
+            return Ok(rebuilt);
+        }
+        let mut theme_changed = false;
+        for change in changes {
+            match change {
+                ChangeKind::Config => {}
+                ChangeKind::Guidance(path)
+                    if path.is_dir() || (!path.exists() && path.extension().is_none()) =>
+                {
+                    self.sources.reload_guidance()
+                }
+                ChangeKind::Guidance(path) => self.sources.reload_page(path),
+                ChangeKind::Procurements => self.sources.reload_table(),
+                ChangeKind::Rules => self.sources.reload_rules(),
+                ChangeKind::Resources => self.sources.reload_resources(),
+                ChangeKind::Theme => theme_changed = true,
+            }
+        }
+        let loaded = self.sources.assemble(LoadOptions::default());
+        let Some(handbook) = loaded.handbook else {
+            return Err(loaded.diagnostics);
+        };
+        let theme = if theme_changed {
+            Arc::new(Theme::load(
+                self.root(),
+                &handbook.config.config.build.theme,
+            )?)
+        } else {
+            Arc::clone(&self.theme)
+        };
+        let everything = theme_changed
+            || changes.contains(&ChangeKind::Rules)
+            || changes.contains(&ChangeKind::Resources);
+        let (rendered, written, removed) = {
+            let old = Site::new(&self.handbook, &self.theme, self.mode.clone());
+            let new = Site::new(&handbook, &theme, self.mode.clone());
+            let outputs = if everything || old.fingerprint() != new.fingerprint() {
+                new.outputs()
+            } else {
+                touched(&old, &new)
+            };
+            let (written, removed) = self.write_changed(&new, &outputs)?;
+            (outputs.len(), written, removed)
+        };
+        self.handbook = handbook;
+        self.theme = theme;
+        let mut warnings = loaded.diagnostics;
+        warnings.extend(crate::handbook::gap_diagnostics(&self.handbook, false));
+        Ok(Rebuilt {
+            rendered,
+            written,
+            removed,
+            elapsed: start.elapsed(),
+            warnings,
+        })
+    }
+
+    /// Renders `outputs`, rewrites the files whose bytes changed (each atomically), and removes
+    /// files of pages that no longer exist.
+    fn write_changed(
+        &mut self,
+        site: &Site<'_>,
+        outputs: &[Output],
+    ) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
+        let rendered: Vec<Result<(String, Vec<u8>), String>> = outputs
+            .par_iter()
+            .map(|&o| {
+                let path = site.path(o);
+                site.render(o)
+                    .map(|bytes| (path, bytes))
+                    .map_err(|e| e.to_string())
+            })
+            .collect();
+        let mut changed = Vec::new();
+        let mut problems = Diagnostics::default();
+        for r in rendered {
+            match r {
+                Ok((path, bytes)) => {
+                    let hash = hash_bytes(&bytes);
+                    if self.written.get(&path) != Some(&hash) {
+                        changed.push((path, bytes, hash));
+                    }
+                }
+                Err(e) => problems.push(Diagnostic::error("template", "themes", e)),
+            }
+        }
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let current: BTreeSet<String> = site.outputs().into_iter().map(|o| site.path(o)).collect();
+        let stale: Vec<String> = self
+            .written
+            .keys()
+            .filter(|p| !current.contains(*p))
+            .cloned()
+            .collect();
+        let out = self.output_dir.clone();
+        changed
+            .par_iter()
+            .map(|(path, bytes, _)| output::write_file(&out, path, bytes))
+            .collect::<Result<Vec<()>, _>>()
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::error("write", out.clone(), e.to_string()))
+            })?;
+        for path in &stale {
+            let _ = std::fs::remove_file(out.join(path));
+            self.written.remove(path);
+        }
+        let mut written = Vec::with_capacity(changed.len());
+        for (path, _, hash) in changed {
+            self.written.insert(path.clone(), hash);
+            written.push(path);
+        }
+        written.sort();
+        Ok((written, stale))
+    }
+}
+
+/// The outputs a change can have touched when the site-wide pieces are the same: changed
+/// guidance pages, changed procurements, and the pages that gather them.
+fn touched(old: &Site<'_>, new: &Site<'_>) -> Vec<Output> {
+    let (a, b) = (old.handbook, new.handbook);
+    let mut outputs = Vec::new();
+    let guidance_changed = a.guidance.pages != b.guidance.pages;
+    if guidance_changed {
+        for (i, page) in b.guidance.pages.iter().enumerate() {
+            if a.guidance.page(&page.source) != Some(page) && !page.draft {
+                outputs.push(if page.is_intro() {
+                    Output::Index
+                } else {
+                    Output::Guide(i)
+                });
+            }
+        }
+        outputs.push(Output::SearchIndex);
+    }
+    if !Arc::ptr_eq(&a.procurements, &b.procurements) {
+        let before: HashMap<&str, usize> = a
+            .procurements
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        for (i, p) in b.procurements.rows.iter().enumerate() {
+            let same = before.get(p.id.as_str()).is_some_and(|&j| {
+                let q = &a.procurements.rows[j];
+                q.values == p.values && q.slug == p.slug && a.plans[j] == b.plans[i]
+            });
+            if !same {
+                outputs.push(Output::Project(i));
+            }
+        }
+        outputs.extend([
+            Output::Index,
+            Output::RolesIndex,
+            Output::ProjectsJson,
+            Output::StakeholdersCsv,
+            Output::SearchIndex,
+        ]);
+        outputs.extend((0..b.rules.roles.len()).map(Output::Role));
+    }
+    outputs.sort();
+    outputs.dedup();
+    outputs
+}
+
+use crate::output::hash_bytes;
+
+/// Hashes anything serialisable (the site-wide pieces of a [`Site`]).
+pub(crate) fn fingerprint<T: serde::Serialize>(value: &T) -> u64 {
+    hash_bytes(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// How file changes are noticed.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// Changes closer together than this are one rebuild.
+    pub debounce: Duration,
+    /// Poll the files every interval instead of using the system's change events (network
+    /// drives, containers and WSL, where events go missing).
+    pub poll: Option<Duration>,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            debounce: Duration::from_millis(30),
+            poll: None,
+        }
+    }
+}
+
+/// Watches the inputs of a handbook and reports batches of changed paths.
+pub struct Watcher {
+    watcher: Box<dyn notify::Watcher + Send>,
+    events: std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    armed: BTreeSet<PathBuf>,
+    debounce: Duration,
+}
+
+impl Watcher {
+    pub fn new(options: WatchOptions) -> notify::Result<Watcher> {
+        let (tx, events) = std::sync::mpsc::channel();
+        let watcher: Box<dyn notify::Watcher + Send> = match options.poll {
+            Some(interval) => {
+                let config = notify::Config::default()
+                    .with_poll_interval(interval)
+                    .with_compare_contents(true);
+                Box::new(notify::PollWatcher::new(tx, config)?)
+            }
+            None => Box::new(notify::recommended_watcher(tx)?),
+        };
+        Ok(Watcher {
+            watcher,
+            events,
+            armed: BTreeSet::new(),
+            debounce: options.debounce,
+        })
+    }
+
+    /// Watches the folders the handbook's inputs live in (not the whole tree: the output folder,
+    /// `target/` and `.git/` stay unwatched). Folders that appear later are picked up here too,
+    /// so call it after every batch.
+    pub fn arm(&mut self, sources: &Sources, theme_dir: &Path) {
+        use notify::RecursiveMode::{NonRecursive, Recursive};
+        let root = sources.root().to_path_buf();
+        let mut wanted = vec![
+            (root.clone(), NonRecursive),
+            (sources.content_dir(), Recursive),
+            (theme_dir.to_path_buf(), Recursive),
+        ];
+        for file in [
+            sources.procurements_file(),
+            sources.rules_file(),
+            sources.resources_file(),
+        ] {
+            if let Some(dir) = file.parent() {
+                wanted.push((dir.to_path_buf(), NonRecursive));
+            }
+        }
+        // A folder that was removed loses its watch; forget it so it is re-armed when it is back.
+        self.armed.retain(|p| p.exists());
+        for (path, mode) in wanted {
+            if path.is_dir()
+                && !self.armed.contains(&path)
+                && self.watcher.watch(&path, mode).is_ok()
+            {
+                self.armed.insert(path);
+            }
+        }
+    }
+
+    /// Waits for changes and returns the paths of one batch: everything that arrives until the
+    /// files have been quiet for the debounce time. `None` when `timeout` passes first.
+    pub fn next_batch(&mut self, timeout: Duration) -> Option<BTreeSet<PathBuf>> {
+        let mut paths = BTreeSet::new();
+        let first = self.events.recv_timeout(timeout).ok()?;
+        collect(first, &mut paths);
+        while let Ok(event) = self.events.recv_timeout(self.debounce) {
+            collect(event, &mut paths);
+        }
+        Some(paths)
+    }
+}
+
+fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) {
+    if let Ok(event) = event {
+        if !matches!(event.kind, notify::EventKind::Access(_)) {
+            paths.extend(event.paths);
+        }
+    }
+}
+
+impl Session {
+    /// The changes a batch of paths means for this handbook.
+    pub fn changes(&self, paths: &BTreeSet<PathBuf>) -> BTreeSet<ChangeKind> {
+        paths.iter().filter_map(|p| self.classify(p)).collect()
+    }
+}
+
+/// What happened in a watch loop, for the caller to report.
+pub enum WatchEvent<'a> {
+    /// A build (the first one, or a rebuild) succeeded.
+    Built {
+        rebuilt: &'a Rebuilt,
+        output_dir: &'a Path,
+        first: bool,
+    },
+    /// A build failed; the previous site was left as it was.
+    Failed(&'a Diagnostics),
+}
+
+/// Builds the handbook in `root`, then rebuilds on every change, forever. If the first build
+/// fails, it is retried on every change until it succeeds.
+pub fn run(
+    root: &Path,
+    mode: BuildMode,
+    output: Option<PathBuf>,
+    options: WatchOptions,
+    mut on_event: impl FnMut(WatchEvent<'_>),
+) -> notify::Result<()> {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut watcher = Watcher::new(options)?;
+    let mut session = loop {
+        match Session::start(&root, mode.clone(), output.clone()) {
+            Ok((session, rebuilt)) => {
+                on_event(WatchEvent::Built {
+                    rebuilt: &rebuilt,
+                    output_dir: session.output_dir(),
+                    first: true,
+                });
+                break session;
+            }
+            Err(d) => {
+                on_event(WatchEvent::Failed(&d));
+                watcher.arm_defaults(&root);
+                while watcher.next_batch(Duration::from_secs(3600)).is_none() {}
+            }
+        }
+    };
+    loop {
+        watcher.arm(session.sources(), &session.theme_dir());
+        let Some(paths) = watcher.next_batch(Duration::from_secs(3600)) else {
+            continue;
+        };
+        let changes = session.changes(&paths);
+        if changes.is_empty() {
+            continue;
+        }
+        match session.apply(&changes) {
+            Ok(rebuilt) => on_event(WatchEvent::Built {
+                rebuilt: &rebuilt,
+                output_dir: session.output_dir(),
+                first: false,
+            }),
+            Err(d) => on_event(WatchEvent::Failed(&d)),
+        }
+    }
+}
+
+impl Watcher {
+    /// Watches the usual places of a handbook whose book.toml could not be read yet.
+    pub fn arm_defaults(&mut self, root: &Path) {
+        use notify::RecursiveMode::{NonRecursive, Recursive};
+        for (path, mode) in [
+            (root.to_path_buf(), NonRecursive),
+            (root.join("content"), Recursive),
+            (root.join("data"), Recursive),
+            (root.join("themes"), Recursive),
+        ] {
+            if path.is_dir()
+                && !self.armed.contains(&path)
+                && self.watcher.watch(&path, mode).is_ok()
+            {
+                self.armed.insert(path);
+            }
+        }
+    }
+}
