@@ -84,17 +84,27 @@ pub fn write_site(
     ]
     .into();
     let as_diagnostic = |e: output::WriteError| {
-        let d = Diagnostic::error(
-            "write",
-            crate::diagnostics::display_path(&config.root, out),
-            e.to_string(),
-        );
+        let d = match &e {
+            output::WriteError::Render { template, message } => {
+                Diagnostic::error("template", template.clone(), message.clone())
+            }
+            _ => Diagnostic::error(
+                "write",
+                crate::diagnostics::display_path(&config.root, out),
+                e.to_string(),
+            ),
+        };
         Diagnostics::from(match e.help() {
             Some(help) => d.with_help(help),
             None => d,
         })
     };
     output::check_target(&config.root, out, &inputs).map_err(as_diagnostic)?;
-    output::publish(out, files, |&o| site.render(o).map_err(|e| e.to_string()))
-        .map_err(as_diagnostic)
+    output::publish(out, files, |&o| {
+        site.render(o).map_err(|e| output::WriteError::Render {
+            template: site.theme.template_file(&config.root, &e.template),
+            message: format!("cannot render {}: {}", site.path(o), e.message),
+        })
+    })
+    .map_err(as_diagnostic)
 }

@@ -28,8 +28,9 @@ pub enum WriteError {
     NotOurs(PathBuf),
     #[error("the output folder {0} would contain the handbook's own files")]
     Unsafe(PathBuf),
-    #[error("{0}")]
-    Render(String),
+    /// A page could not be rendered: the template file and what went wrong.
+    #[error("{message}")]
+    Render { template: PathBuf, message: String },
 }
 
 impl WriteError {
@@ -38,7 +39,7 @@ impl WriteError {
             WriteError::NotOurs(_) => Some("remove or rename that folder, or set another `output-dir` under [build] in book.toml"),
             WriteError::Unsafe(_) => Some("set `output-dir` under [build] in book.toml to a folder of its own, such as \"site\""),
             WriteError::Io { .. } => Some("the previous site was left as it was"),
-            WriteError::Render(_) => None,
+            WriteError::Render { .. } => None,
         }
     }
 }
@@ -135,7 +136,7 @@ fn normalize(path: &Path) -> PathBuf {
 pub fn publish<T: Sync>(
     out: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Vec<u8>, String> + Sync,
+    render: impl Fn(&T) -> Result<Vec<u8>, WriteError> + Sync,
 ) -> Result<Written, WriteError> {
     let parent = out
         .parent()
@@ -162,7 +163,7 @@ pub fn publish<T: Sync>(
 fn write_all<T: Sync>(
     tmp: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Vec<u8>, String> + Sync,
+    render: impl Fn(&T) -> Result<Vec<u8>, WriteError> + Sync,
 ) -> Result<Written, WriteError> {
     fs::create_dir_all(tmp).map_err(io_error(tmp))?;
     let mut dirs: Vec<&str> = files
@@ -178,7 +179,7 @@ fn write_all<T: Sync>(
     let sizes = files
         .par_iter()
         .map(|(path, item)| {
-            let data = render(item).map_err(WriteError::Render)?;
+            let data = render(item)?;
             let target = tmp.join(path);
             fs::write(&target, &data).map_err(io_error(&target))?;
             Ok((path.clone(), data.len() as u64, hash_bytes(&data)))
@@ -238,7 +239,10 @@ mod tests {
         let before = fs::read(out.join("a/b.html")).unwrap();
         let err = publish(&out, &files(&["index.html", "a/c.html"]), |s| {
             if s.contains("c.html") {
-                Err("boom".into())
+                Err(WriteError::Render {
+                    template: "t.html".into(),
+                    message: "boom".into(),
+                })
             } else {
                 Ok(b"new".to_vec())
             }

@@ -141,7 +141,15 @@ pub fn load(root: &Path, path: &Path, diagnostics: &mut Diagnostics) -> Vec<Reso
             id if id.is_empty() => title.clone(),
             id => id,
         });
-        if let Some(first) = seen.insert(id.clone(), r.line) {
+        if id.is_empty() && !title.is_empty() {
+            row_ok = false;
+            diagnostics.push(
+                Diagnostic::error("resource-id", shown.clone(), "this resource has no letter or digit in its id or title to make its address from")
+                    .at_line(r.line)
+                    .in_column("id")
+                    .with_help("give it an id such as \"feedback-form\""),
+            );
+        } else if let Some(first) = seen.insert(id.clone(), r.line) {
             row_ok = false;
             diagnostics.push(
                 Diagnostic::error("resource-duplicate", shown.clone(), format!("the resource id \"{id}\" is already used on line {first}"))

@@ -63,6 +63,9 @@ pub struct NavItem {
 pub struct Link {
     pub title: String,
     pub url: String,
+    /// For guidance found by its tags: the page, whose `when` must hold where it is shown.
+    #[serde(skip)]
+    pub page: Option<usize>,
 }
 
 /// The handbook made ready for rendering.
@@ -92,10 +95,16 @@ impl<'a> Site<'a> {
             language: book.language.clone(),
             authors: book.authors.clone(),
         };
-        let published: Vec<&Page> = handbook.guidance.published().collect();
+        let published: Vec<(usize, &Page)> = handbook
+            .guidance
+            .pages
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| !p.draft && !p.is_intro())
+            .collect();
         let nav = published
             .iter()
-            .map(|p| NavItem {
+            .map(|(_, p)| NavItem {
                 title: p.title.clone(),
                 url: p.url.clone(),
                 depth: p.source.matches('/').count(),
@@ -103,11 +112,13 @@ impl<'a> Site<'a> {
             .collect();
         let guide_home = published
             .first()
-            .map_or_else(|| "index.html".to_string(), |p| p.url.clone());
+            .map_or_else(|| "index.html".to_string(), |(_, p)| p.url.clone());
         let rules = &handbook.rules;
-        let link = |p: &Page| Link {
+        // A page found by its tags keeps its index: its `when` decides, per procurement.
+        let link = |i: usize, p: &Page| Link {
             title: p.title.clone(),
             url: p.url.clone(),
+            page: Some(i),
         };
         let role_guidance = rules
             .roles
@@ -118,13 +129,13 @@ impl<'a> Site<'a> {
                     .iter()
                     .filter_map(|g| guidance_link(handbook, &g.target))
                     .collect();
-                for p in &published {
+                for &(i, p) in &published {
                     if p.roles.iter().any(|t| t.id == role.id)
                         && !links
                             .iter()
                             .any(|l| l.url.split('#').next() == Some(&p.url))
                     {
-                        links.push(link(p));
+                        links.push(link(i, p));
                     }
                 }
                 links
@@ -136,8 +147,8 @@ impl<'a> Site<'a> {
             .map(|phase| {
                 published
                     .iter()
-                    .filter(|p| p.phases.iter().any(|t| t.id == phase.id))
-                    .map(|p| link(p))
+                    .filter(|(_, p)| p.phases.iter().any(|t| t.id == phase.id))
+                    .map(|&(i, p)| link(i, p))
                     .collect()
             })
             .collect();
@@ -221,6 +232,15 @@ impl<'a> Site<'a> {
     /// A link to the guidance a roles.toml `guidance = "page.md#anchor"` points to.
     pub fn guidance_link(&self, target: &str) -> Option<Link> {
         guidance_link(self.handbook, target)
+    }
+
+    /// Whether a guidance link applies to procurement `row` (its page's `when`, if any, holds).
+    pub fn applies(&self, link: &Link, row: usize) -> bool {
+        let h = self.handbook;
+        match link.page.and_then(|i| h.guidance_when.get(i)) {
+            Some(Some(when)) => when.holds(&h.procurements.rows[row]),
+            _ => true,
+        }
     }
 
     /// Every file of the site, in a fixed order.
@@ -343,11 +363,13 @@ fn guidance_link(handbook: &Handbook, target: &str) -> Option<Link> {
             Link {
                 title,
                 url: format!("{}#{f}", page.url),
+                page: None,
             }
         }
         None => Link {
             title: page.title.clone(),
             url: page.url.clone(),
+            page: None,
         },
     })
 }

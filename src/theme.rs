@@ -149,8 +149,10 @@ impl Theme {
                 .iter()
                 .find(|(n, _, _)| message.contains(&format!("'{n}'")))
                 .map_or_else(|| PathBuf::from("themes"), |(_, _, f)| f.clone());
+            let (position, message) = tera_position(&message);
             diagnostics.push(
                 Diagnostic::error("template", file, message)
+                    .at(position)
                     .with_help("see https://keats.github.io/tera/docs/ for the template syntax"),
             );
             return Err(diagnostics);
@@ -160,6 +162,16 @@ impl Theme {
             assets,
             files,
         })
+    }
+
+    /// The file a template comes from, as shown to the user: the handbook's override when there
+    /// is one, else the built-in theme's.
+    pub fn template_file(&self, root: &Path, template: &str) -> PathBuf {
+        self.files
+            .iter()
+            .find(|f| f.ends_with(Path::new("templates").join(template)))
+            .map(|f| display_path(root, f))
+            .unwrap_or_else(|| PathBuf::from(format!("(built-in theme)/templates/{template}")))
     }
 
     /// Renders `template` with `context`.
@@ -203,6 +215,29 @@ fn relative_name(base: &Path, path: &Path) -> String {
         .join("/")
 }
 
+/// Tera reports syntax errors as "… --> 3:16 | … = expected …": take the position out, and
+/// keep the message short.
+fn tera_position(message: &str) -> (Option<crate::diagnostics::Position>, String) {
+    let Some(at) = message.find("--> ") else {
+        return (None, message.to_string());
+    };
+    let rest = &message[at + 4..];
+    let digits = |s: &str| {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    };
+    let line = digits(rest);
+    let column = rest.get(line.len() + 1..).map(digits).unwrap_or_default();
+    let position = match (line.parse(), column.parse()) {
+        (Ok(line), Ok(column)) => Some(crate::diagnostics::Position { line, column }),
+        _ => None,
+    };
+    let what = message.rsplit_once("= ").map_or(message, |(_, w)| w).trim();
+    let head = message[..at].trim().trim_end_matches(':');
+    (position, format!("{head}: {what}"))
+}
+
 /// Tera nests the useful message in its error sources.
 fn error_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
@@ -212,4 +247,27 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     parts.join(": ").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_syntax_errors_are_located() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("themes/default/templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("404.html"), "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ page_title }</h1>\n{% endblock main %}\n").unwrap();
+        let d = Theme::load(dir.path(), "default").unwrap_err();
+        let d = d.iter().next().unwrap();
+        assert_eq!(d.file, PathBuf::from("themes/default/templates/404.html"));
+        assert_eq!(d.line, Some(3));
+        assert!(
+            d.message
+                .starts_with("Failed to parse '404.html': expected"),
+            "{}",
+            d.message
+        );
+    }
 }

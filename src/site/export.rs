@@ -149,7 +149,7 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
                 sign_off: phase_ids(r.sign_off),
                 why: &r.why,
                 source: &r.source,
-                source_url: r.source_url.as_deref(),
+                source_url: r.source_url.as_deref().filter(|u| markdown::is_safe_url(u)),
             })
             .collect(),
         projects,

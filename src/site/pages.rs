@@ -308,7 +308,7 @@ struct NowView<'s> {
     name: &'s str,
     description: &'s str,
     roles: Vec<NowRole<'s>>,
-    guidance: &'s [Link],
+    guidance: Vec<Link>,
 }
 
 #[derive(Serialize)]
@@ -473,7 +473,11 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
     let roles = involved
         .iter()
         .map(|&r| {
-            let mut guidance = site.role_guidance[r].clone();
+            let mut guidance: Vec<Link> = site.role_guidance[r]
+                .iter()
+                .filter(|l| site.applies(l, index))
+                .cloned()
+                .collect();
             for rule in plan.rules_for(rules, r) {
                 if let Some(link) = rules.rules[rule]
                     .guidance
@@ -535,7 +539,11 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
                 })
             })
             .collect(),
-        guidance: &site.phase_guidance[ph],
+        guidance: site.phase_guidance[ph]
+            .iter()
+            .filter(|l| site.applies(l, index))
+            .cloned()
+            .collect(),
     });
     let guidance = h
         .guidance

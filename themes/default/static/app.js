@@ -8,8 +8,9 @@
  *
  * No dependencies, no network access (works from file://). Every feature checks
  * that its markup exists, so the script is safe on every page. Written for
- * 10,000-row tables: cell texts are read once, sorting moves rows in a single
- * fragment, filtering toggles `hidden` in one pass and never reads layout.
+ * 10,000-row tables: cell texts are read once (on first use), sorting puts
+ * the rows back in a single insertion, filtering toggles `hidden` in one pass
+ * and never reads layout.
  */
 (function () {
   "use strict";
@@ -189,7 +190,7 @@
       textInput.addEventListener("input", debounce(apply, 100));
       // Enter in the search box must not submit anything; apply at once instead.
       textInput.addEventListener("keydown", function (e) {
-        if (e.key === "Enter") { e.preventDefault(); apply(); }
+        if (e.key === "Enter" && !e.isComposing) { e.preventDefault(); apply(); }
       });
     }
     selects.forEach(function (s) { s.addEventListener("change", apply); });
@@ -205,8 +206,22 @@
 
   /* ---------- Scrollable table wrappers ---------- */
 
+  /* A name for a scrolling table: its caption, else the heading before it. */
+  function regionName(wrap) {
+    var caption = wrap.querySelector("caption");
+    if (caption && cellText(caption)) return cellText(caption);
+    var headings = document.querySelectorAll("main h1, main h2, main h3, main h4, main h5, main h6");
+    var name = "";
+    for (var i = 0; i < headings.length; i++) {
+      // Keep the last heading that comes before the wrapper in document order.
+      if (headings[i].compareDocumentPosition(wrap) & Node.DOCUMENT_POSITION_FOLLOWING) name = cellText(headings[i]);
+      else break;
+    }
+    return name ? "Table: " + name : "Table";
+  }
+
   /* A wrapper that scrolls horizontally gets tabindex=0 and a name, so keyboard
-     users can scroll it. Reads layout once per wrapper, then writes. */
+     users can scroll it. Reads layout for all wrappers first, then writes. */
   function markScrollRegions() {
     var wraps = document.querySelectorAll(".table-wrap");
     var scrolls = [];
@@ -215,10 +230,9 @@
       var wrap = wraps[j];
       if (scrolls[j]) {
         if (!wrap.hasAttribute("tabindex")) {
-          var caption = wrap.querySelector("caption");
           wrap.setAttribute("tabindex", "0");
           wrap.setAttribute("role", "region");
-          wrap.setAttribute("aria-label", caption ? cellText(caption) : "Table");
+          wrap.setAttribute("aria-label", regionName(wrap));
         }
       } else if (wrap.getAttribute("role") === "region") {
         wrap.removeAttribute("tabindex");
