@@ -57,7 +57,7 @@ pub fn write(
     mode: BuildMode,
     out: &Path,
 ) -> Result<(usize, Written), Diagnostics> {
-    let site = Site::new(h, theme, mode);
+    let site = Site::new(h, theme, mode).map_err(render_failed)?;
     let files: Vec<(String, Output)> = site
         .outputs()
         .into_iter()
@@ -107,4 +107,13 @@ pub fn write_site(
         })
     })
     .map_err(as_diagnostic)
+}
+
+/// A template that fails before any page is rendered (a partial), as a diagnostic.
+pub fn render_failed(e: crate::theme::RenderError) -> Diagnostics {
+    Diagnostics::from(Diagnostic::error(
+        "template",
+        format!("(theme)/templates/{}", e.template),
+        e.message,
+    ))
 }

@@ -84,10 +84,18 @@ pub struct Site<'a> {
     /// Roles whose involvement brings the public participation resources onto a page.
     participation_roles: Vec<usize>,
     gaps: Vec<handbook::Gap>,
+    /// Matrix cells, rendered once: `[not involved, level 0, level 0 + sign-off, level 1, …]`.
+    cells: Vec<String>,
+    /// Why each rule involves its role, rendered once per rule.
+    whys: Vec<String>,
 }
 
 impl<'a> Site<'a> {
-    pub fn new(handbook: &'a Handbook, theme: &'a Theme, mode: BuildMode) -> Self {
+    pub fn new(
+        handbook: &'a Handbook,
+        theme: &'a Theme,
+        mode: BuildMode,
+    ) -> Result<Self, RenderError> {
         let book = &handbook.config.config.book;
         let info = SiteInfo {
             title: book.title.clone(),
@@ -160,7 +168,8 @@ impl<'a> Site<'a> {
             .map(|(i, _)| i)
             .collect();
         let gaps = handbook::gaps(handbook);
-        Site {
+        let (cells, whys) = pages::fragments(handbook, theme)?;
+        Ok(Site {
             handbook,
             theme,
             mode,
@@ -171,7 +180,9 @@ impl<'a> Site<'a> {
             phase_guidance,
             participation_roles,
             gaps,
-        }
+            cells,
+            whys,
+        })
     }
 
     /// A hash of everything many pages share: when it is unchanged, a change can only have
@@ -183,6 +194,7 @@ impl<'a> Site<'a> {
             nav: &'s [NavItem],
             guide_home: &'s str,
             role_guidance: &'s [Vec<Link>],
+            rule_guidance: Vec<Option<Link>>,
             phase_guidance: &'s [Vec<Link>],
             participation_roles: &'s [usize],
             fields: Vec<(&'s str, &'s str, &'s str, bool)>,
@@ -200,6 +212,17 @@ impl<'a> Site<'a> {
             nav: &self.nav,
             guide_home: &self.guide_home,
             role_guidance: &self.role_guidance,
+            // Projects and roles link to their rules' guidance, titled by its page and heading.
+            rule_guidance: h
+                .rules
+                .rules
+                .iter()
+                .map(|r| {
+                    r.guidance
+                        .as_ref()
+                        .and_then(|g| self.guidance_link(&g.target))
+                })
+                .collect(),
             phase_guidance: &self.phase_guidance,
             participation_roles: &self.participation_roles,
             fields: schema
@@ -243,27 +266,30 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// Every file of the site, in a fixed order.
+    /// Every file of the site, in a fixed order: the large pages that gather everything first,
+    /// so that on several cores they start early and the many small pages fill in around them.
     pub fn outputs(&self) -> Vec<Output> {
         let h = self.handbook;
-        let mut out = vec![Output::Index];
+        let mut out = vec![
+            Output::SearchIndex,
+            Output::ProjectsJson,
+            Output::StakeholdersCsv,
+            Output::Index,
+        ];
+        out.extend((0..h.rules.roles.len()).map(Output::Role));
+        out.extend([
+            Output::RolesIndex,
+            Output::Resources,
+            Output::Feed,
+            Output::Search,
+            Output::NotFound,
+        ]);
         out.extend(
             (0..h.guidance.pages.len())
                 .filter(|&i| self.is_published(i))
                 .map(Output::Guide),
         );
         out.extend((0..h.procurements.rows.len()).map(Output::Project));
-        out.push(Output::RolesIndex);
-        out.extend((0..h.rules.roles.len()).map(Output::Role));
-        out.extend([
-            Output::Resources,
-            Output::Feed,
-            Output::Search,
-            Output::SearchIndex,
-            Output::ProjectsJson,
-            Output::StakeholdersCsv,
-            Output::NotFound,
-        ]);
         out.extend((0..self.theme.assets.len()).map(Output::Asset));
         out
     }

@@ -21,6 +21,7 @@ macro_rules! embedded {
 pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "index.html", "guide.html", "project.html", "role.html", "roles.html",
     "resources.html", "search.html", "404.html", "resources.xml",
+    "partials/cell.html", "partials/why.html",
 );
 
 /// The default theme's static files, published under `assets/`.
@@ -190,19 +191,34 @@ impl Theme {
 /// Escapes text for HTML and XML text and quoted attributes. Unlike Tera's default it leaves
 /// `/` alone, which keeps links readable and pages smaller.
 pub fn escape_html(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() + input.len() / 8);
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+    let bytes = input.as_bytes();
+    let special = |b: u8| {
+        matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
+            || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
+            || b == 0x7f
+    };
+    let Some(first) = bytes.iter().position(|&b| special(b)) else {
+        return input.to_owned();
+    };
+    let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
+    out.push_str(&input[..first]);
+    let mut start = first;
+    for (i, &b) in bytes.iter().enumerate().skip(first) {
+        let replacement = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
             // Control characters are not allowed in HTML; tab, newline and return are.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
+            b if special(b) => "\u{fffd}",
+            _ => continue,
+        };
+        out.push_str(&input[start..i]);
+        out.push_str(replacement);
+        start = i + 1;
     }
+    out.push_str(&input[start..]);
     out
 }
 
@@ -252,6 +268,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaping_covers_markup_quotes_and_control_characters() {
+        assert_eq!(escape_html("plain /path"), "plain /path");
+        assert_eq!(
+            escape_html("<a href=\"x\" title='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(
+            escape_html("a\u{1b}[31mb\0c\td"),
+            "a\u{fffd}[31mb\u{fffd}c\td"
+        );
+        assert_eq!(escape_html("café <é>"), "café &lt;é&gt;");
+    }
 
     #[test]
     fn template_syntax_errors_are_located() {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::build::render_failed;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::handbook::{Handbook, LoadOptions, Sources};
 use crate::output;
@@ -97,6 +98,9 @@ pub struct Session {
     handbook: Handbook,
     /// Hash of the bytes of every file written, by path inside the output folder.
     written: HashMap<String, u64>,
+    /// Changes of rebuilds that failed: applied again with the next ones, so that nothing a
+    /// failed rebuild skipped (a new theme, resources, book.toml) is lost once it succeeds.
+    pending: BTreeSet<ChangeKind>,
 }
 
 impl Session {
@@ -124,6 +128,7 @@ impl Session {
             output_dir,
             handbook,
             written: HashMap::new(),
+            pending: BTreeSet::new(),
         };
         let files = session.publish_all()?;
         let mut warnings = loaded.diagnostics;
@@ -166,7 +171,8 @@ impl Session {
 
     /// Writes every output into a fresh folder and swaps it in (the first build, a new config).
     fn publish_all(&mut self) -> Result<Vec<String>, Diagnostics> {
-        let site = Site::new(&self.handbook, &self.theme, self.mode.clone());
+        let site =
+            Site::new(&self.handbook, &self.theme, self.mode.clone()).map_err(render_failed)?;
         let files: Vec<(String, Output)> = site
             .outputs()
             .into_iter()
@@ -180,18 +186,39 @@ impl Session {
     /// Applies a batch of changes. On error the previous site is left as it was and the session
     /// keeps its last good state, so fixing the file recovers.
     pub fn apply(&mut self, changes: &BTreeSet<ChangeKind>) -> Result<Rebuilt, Diagnostics> {
+        let mut all = std::mem::take(&mut self.pending);
+        all.extend(changes.iter().cloned());
+        let result = self.apply_all(&all);
+        if result.is_err() {
+            self.pending = all;
+        }
+        result
+    }
+
+    fn apply_all(&mut self, changes: &BTreeSet<ChangeKind>) -> Result<Rebuilt, Diagnostics> {
         let start = Instant::now();
         if changes.is_empty() {
             return Ok(Rebuilt::default());
         }
-        if changes.contains(&ChangeKind::Config) {
-            let (session, mut rebuilt) =
-                Session::start(self.root(), self.mode.clone(), self.output_override.clone())?;
-            *self = session;
-            rebuilt.elapsed = start.elapsed();
-            return Ok(rebuilt);
-        }
         let mut theme_changed = false;
+        if changes.contains(&ChangeKind::Config) {
+            let sources = Sources::load(self.root()).map_err(|d| Diagnostics::from(*d))?;
+            let output_dir = self
+                .output_override
+                .clone()
+                .unwrap_or_else(|| sources.config.output_dir());
+            if output_dir != self.output_dir {
+                let (session, mut rebuilt) =
+                    Session::start(self.root(), self.mode.clone(), self.output_override.clone())?;
+                *self = session;
+                rebuilt.elapsed = start.elapsed();
+                return Ok(rebuilt);
+            }
+            // Same output folder: everything is re-read and re-rendered, but only files whose
+            // bytes changed are rewritten.
+            self.sources = sources;
+            theme_changed = true;
+        }
         for change in changes {
             match change {
                 ChangeKind::Config => {}
@@ -223,8 +250,9 @@ impl Session {
             || changes.contains(&ChangeKind::Rules)
             || changes.contains(&ChangeKind::Resources);
         let (rendered, written, removed) = {
-            let old = Site::new(&self.handbook, &self.theme, self.mode.clone());
-            let new = Site::new(&handbook, &theme, self.mode.clone());
+            let old =
+                Site::new(&self.handbook, &self.theme, self.mode.clone()).map_err(render_failed)?;
+            let new = Site::new(&handbook, &theme, self.mode.clone()).map_err(render_failed)?;
             let outputs = if everything || old.fingerprint() != new.fingerprint() {
                 new.outputs()
             } else {
@@ -296,6 +324,14 @@ impl Session {
         for path in &stale {
             let _ = std::fs::remove_file(out.join(path));
             self.written.remove(path);
+            // Folders left empty go too: a clean build has none.
+            let mut dir = Path::new(path).parent();
+            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                if std::fs::remove_dir(out.join(d)).is_err() {
+                    break;
+                }
+                dir = d.parent();
+            }
         }
         let mut written = Vec::with_capacity(changed.len());
         for (path, _, hash) in changed {
@@ -315,12 +351,14 @@ fn touched(old: &Site<'_>, new: &Site<'_>) -> Vec<Output> {
     let guidance_changed = a.guidance.pages != b.guidance.pages;
     if guidance_changed {
         for (i, page) in b.guidance.pages.iter().enumerate() {
-            if a.guidance.page(&page.source) != Some(page) && !page.draft {
-                outputs.push(if page.is_intro() {
-                    Output::Index
-                } else {
-                    Output::Guide(i)
-                });
+            if a.guidance.page(&page.source) == Some(page) {
+                continue;
+            }
+            // The intro is shown on the home page even as a draft (as a clean build does).
+            if page.is_intro() {
+                outputs.push(Output::Index);
+            } else if !page.draft {
+                outputs.push(Output::Guide(i));
             }
         }
         outputs.push(Output::SearchIndex);

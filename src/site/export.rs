@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Output, Site, SiteInfo};
@@ -19,7 +20,6 @@ struct ProjectsJson<'s> {
     levels: Vec<Named<'s>>,
     roles: Vec<Named<'s>>,
     rules: Vec<RuleJson<'s>>,
-    projects: Vec<ProjectJson<'s>>,
 }
 
 #[derive(Serialize)]
@@ -73,14 +73,14 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
             .map(|p| p.id.as_str())
             .collect::<Vec<_>>()
     };
-    let projects = h
+    let projects: Vec<Vec<u8>> = h
         .procurements
         .rows
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(i, p)| {
             let plan = &h.plans[i];
-            ProjectJson {
+            let project = ProjectJson {
                 id: &p.id,
                 url: site.path(Output::Project(i)),
                 title: h.procurements.title(p),
@@ -108,7 +108,8 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
                         (rules.roles[r].id.as_str(), role)
                     })
                     .collect(),
-            }
+            };
+            serde_json::to_vec(&project).unwrap_or_default()
         })
         .collect();
     let doc = ProjectsJson {
@@ -152,10 +153,18 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
                 source_url: r.source_url.as_deref().filter(|u| markdown::is_safe_url(u)),
             })
             .collect(),
-        projects,
     };
+    // The projects are serialised in parallel and spliced into the document's last field.
     let mut out = serde_json::to_vec(&doc).unwrap_or_default();
-    out.push(b'\n');
+    out.pop();
+    out.extend_from_slice(b",\"projects\":[");
+    for (n, p) in projects.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(p);
+    }
+    out.extend_from_slice(b"]}\n");
     out
 }
 
@@ -163,33 +172,39 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
 pub(super) fn stakeholders_csv(site: &Site<'_>) -> Vec<u8> {
     let h = site.handbook;
     let rules = &h.rules;
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let header = [
-        "project", "role", "phase", "level", "sign_off", "assignee", "rules",
-    ];
-    let _ = w.write_record(header);
-    for (i, plan) in h.plans.iter().enumerate() {
-        let p = &h.procurements.rows[i];
-        for r in plan.roles() {
-            for (ph, cell) in plan.row(r).iter().enumerate() {
-                let Some(c) = cell else { continue };
-                let trace: Vec<&str> = plan
-                    .trace(rules, r, ph)
-                    .map(|x| rules.rules[x].id.as_str())
-                    .collect();
-                let _ = w.write_record([
-                    spreadsheet_safe(&p.id).as_ref(),
-                    rules.roles[r].id.as_str(),
-                    rules.phases[ph].id.as_str(),
-                    rules.levels[c.level].id.as_str(),
-                    if c.sign_off { "yes" } else { "no" },
-                    spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
-                    trace.join(";").as_str(),
-                ]);
+    let mut out = b"project,role,phase,level,sign_off,assignee,rules\n".to_vec();
+    // Each procurement's rows are written on their own (in parallel), then joined in order.
+    let parts: Vec<Vec<u8>> = (0..h.plans.len())
+        .into_par_iter()
+        .map(|i| {
+            let plan = &h.plans[i];
+            let p = &h.procurements.rows[i];
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            for r in plan.roles() {
+                for (ph, cell) in plan.row(r).iter().enumerate() {
+                    let Some(c) = cell else { continue };
+                    let trace: Vec<&str> = plan
+                        .trace(rules, r, ph)
+                        .map(|x| rules.rules[x].id.as_str())
+                        .collect();
+                    let _ = w.write_record([
+                        spreadsheet_safe(&p.id).as_ref(),
+                        rules.roles[r].id.as_str(),
+                        rules.phases[ph].id.as_str(),
+                        rules.levels[c.level].id.as_str(),
+                        if c.sign_off { "yes" } else { "no" },
+                        spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
+                        trace.join(";").as_str(),
+                    ]);
+                }
             }
-        }
+            w.into_inner().unwrap_or_default()
+        })
+        .collect();
+    for part in parts {
+        out.extend_from_slice(&part);
     }
-    w.into_inner().unwrap_or_default()
+    out
 }
 
 /// A cell starting with `=`, `+`, `-`, `@` (or a tab or CR) is a formula to a spreadsheet
@@ -218,29 +233,37 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
         }
     }
     let schema = &h.procurements.schema;
-    for (i, p) in h.procurements.rows.iter().enumerate() {
-        let mut text = p.id.clone();
-        for (f, field) in schema.public_fields() {
-            if Some(f) == schema.title {
-                continue;
-            }
-            if let Some(v) = p.value(f) {
-                text.push(' ');
-                match (field.kind, v) {
-                    (crate::config::FieldKind::Markdown, crate::procurements::Value::Text(t)) => {
-                        text.push_str(&markdown::plain_text(t))
+    let procurements: Vec<[String; 4]> = h
+        .procurements
+        .rows
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut text = p.id.clone();
+            for (f, field) in schema.public_fields() {
+                if Some(f) == schema.title {
+                    continue;
+                }
+                if let Some(v) = p.value(f) {
+                    text.push(' ');
+                    match (field.kind, v) {
+                        (
+                            crate::config::FieldKind::Markdown,
+                            crate::procurements::Value::Text(t),
+                        ) => markdown_words(t, &mut text),
+                        _ => text.push_str(&field.display(v)),
                     }
-                    _ => text.push_str(&field.display(v)),
                 }
             }
-        }
-        docs.push([
-            site.path(Output::Project(i)),
-            h.procurements.title(p).to_string(),
-            "procurement".into(),
-            text,
-        ]);
-    }
+            [
+                site.path(Output::Project(i)),
+                h.procurements.title(p).to_string(),
+                "procurement".into(),
+                text,
+            ]
+        })
+        .collect();
+    docs.extend(procurements);
     for (r, role) in h.rules.roles.iter().enumerate() {
         let text = format!("{} {}", role.summary, role.responsibilities.join(" "));
         docs.push([
@@ -269,10 +292,34 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
 /// JSON made safe to embed in a script: no `</script>`, no HTML comment openers, no line
 /// separators that older engines reject.
 fn script_safe(json: &str) -> String {
-    json.replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029")
+    let mut out = String::with_capacity(json.len() + json.len() / 64);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The words of a Markdown cell, for search: markup characters become spaces. (Much cheaper
+/// than parsing, and search only needs the words.)
+fn markdown_words(text: &str, out: &mut String) {
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || matches!(c, '*' | '_' | '#' | '>' | '`' | '[' | ']' | '|' | '~') {
+            space = true;
+        } else {
+            if space && !out.ends_with(' ') {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
 }
 
 #[derive(Serialize)]

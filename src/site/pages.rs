@@ -270,6 +270,8 @@ pub(super) fn guide(site: &Site<'_>, index: usize) -> Result<String, RenderError
 struct ProjectPage<'s> {
     #[serde(flatten)]
     base: Base<'s>,
+    /// The phase id of the current stage, or "".
+    stage: &'s str,
     p: ProjectView<'s>,
     phases: Vec<NameView<'s>>,
     levels: Vec<LevelView<'s>>,
@@ -332,7 +334,8 @@ struct AttributeView<'s> {
 struct MatrixRow<'s> {
     id: &'s str,
     name: &'s str,
-    cells: Vec<Option<CellView<'s>>>,
+    /// Each cell's HTML (`partials/cell.html`, rendered once per kind of cell).
+    cells: Vec<&'s str>,
 }
 
 #[derive(Serialize)]
@@ -350,17 +353,67 @@ struct RoleView<'s> {
     tracked: bool,
     level: &'s str,
     sign_off: Vec<&'s str>,
-    why: Vec<WhyView<'s>>,
+    /// The rules that fired, each as HTML (`partials/why.html`, rendered once per rule).
+    why: Vec<&'s str>,
     guidance: Vec<Link>,
 }
 
 #[derive(Serialize)]
 struct WhyView<'s> {
-    id: &'s str,
     why: &'s str,
     scope: String,
     source: &'s str,
     source_url: Option<&'s str>,
+}
+
+/// The fragments every project page shares: matrix cells and rule explanations, each rendered
+/// once with the theme's partials instead of once per page.
+pub(super) fn fragments(
+    h: &crate::handbook::Handbook,
+    theme: &crate::theme::Theme,
+) -> Result<(Vec<String>, Vec<String>), RenderError> {
+    let rules = &h.rules;
+    let mut cells = vec![theme.render(
+        "partials/cell.html",
+        &CellView {
+            level: "",
+            rank: 0,
+            sign_off: false,
+        },
+    )?];
+    for (rank, level) in rules.levels.iter().enumerate() {
+        for sign_off in [false, true] {
+            cells.push(theme.render(
+                "partials/cell.html",
+                &CellView {
+                    level: &level.name,
+                    rank,
+                    sign_off,
+                },
+            )?);
+        }
+    }
+    let whys = rules
+        .rules
+        .iter()
+        .map(|rule| {
+            theme.render(
+                "partials/why.html",
+                &WhyView {
+                    why: &rule.why,
+                    scope: scope(rules, rule.level, rule.phases, rule.sign_off),
+                    source: &rule.source,
+                    source_url: rule
+                        .source_url
+                        .as_deref()
+                        .filter(|u| markdown::is_safe_url(u)),
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    // A partial's own line breaks (after its comment, at the end of the file) are not content.
+    let trim = |v: Vec<String>| v.into_iter().map(|f| f.trim().to_string()).collect();
+    Ok((trim(cells), trim(whys)))
 }
 
 #[derive(Serialize)]
@@ -461,11 +514,7 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
                 .row(r)
                 .iter()
                 .map(|c| {
-                    c.map(|c| CellView {
-                        level: &rules.levels[c.level].name,
-                        rank: c.level,
-                        sign_off: c.sign_off,
-                    })
+                    site.cells[c.map_or(0, |c| 1 + c.level * 2 + usize::from(c.sign_off))].as_str()
                 })
                 .collect(),
         })
@@ -504,19 +553,7 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
                     .collect(),
                 why: plan
                     .rules_for(rules, r)
-                    .map(|i| {
-                        let rule = &rules.rules[i];
-                        WhyView {
-                            id: &rule.id,
-                            why: &rule.why,
-                            scope: scope(rules, rule.level, rule.phases, rule.sign_off),
-                            source: &rule.source,
-                            source_url: rule
-                                .source_url
-                                .as_deref()
-                                .filter(|u| markdown::is_safe_url(u)),
-                        }
-                    })
+                    .map(|i| site.whys[i].as_str())
                     .collect(),
                 guidance,
             }
@@ -563,6 +600,7 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
         .iter()
         .any(|r| site.participation_roles.contains(r));
     let ctx = ProjectPage {
+        stage: stage.map_or("", |ph| rules.phases[ph].id.as_str()),
         base: site.base(
             Output::Project(index),
             title.to_string(),
