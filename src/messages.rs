@@ -34,6 +34,7 @@ pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
             file.display(),
             counts(errors, ds.len() - errors)
         );
+        let mut last_help = None;
         for d in ds {
             let (style, word) = match d.severity {
                 Severity::Error => (ERROR, "error"),
@@ -45,9 +46,13 @@ pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
                 location(d),
                 d.message
             );
+            // The same advice on consecutive lines is given once.
             if let Some(help) = &d.help {
-                let _ = writeln!(out, "    {HELP}help:{HELP:#} {help}");
+                if last_help != Some(help) {
+                    let _ = writeln!(out, "    {HELP}help:{HELP:#} {help}");
+                }
             }
+            last_help = d.help.as_ref();
         }
         out.push('\n');
     }
@@ -99,11 +104,17 @@ impl<'a> CheckReport<'a> {
 
 /// "built 1,097 pages (1,124 files, 6.2 MB) into site in 0.41 s".
 pub fn build_summary(built: &crate::build::Built) -> String {
+    let w = &built.written;
+    let changed = if w.rewritten == w.files {
+        String::new()
+    } else {
+        format!(", {} changed", w.rewritten)
+    };
     format!(
-        "{GOOD}built{GOOD:#} {} pages ({} files, {}) into {} in {:.2} s",
+        "{GOOD}built{GOOD:#} {} pages ({} files, {}{changed}) into {} in {:.2} s",
         crate::procurements::value::format_number(built.pages as f64),
-        crate::procurements::value::format_number(built.written.files as f64),
-        size(built.written.bytes),
+        crate::procurements::value::format_number(w.files as f64),
+        size(w.bytes),
         built.output_dir.display(),
         built.elapsed.as_secs_f64()
     )

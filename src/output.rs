@@ -56,6 +56,8 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> WriteError + '_ {
 pub struct Written {
     pub files: usize,
     pub bytes: u64,
+    /// Files whose bytes differ from the previous site's (0: nothing was written).
+    pub rewritten: usize,
     /// A hash of each file's bytes, by path inside the site (watch mode compares with them).
     pub hashes: HashMap<String, u64>,
 }
@@ -150,8 +152,15 @@ pub fn publish<T: Sync>(
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io_error(&tmp))?;
     }
-    let result = write_all(&tmp, files, render).and_then(|written| {
-        swap(&tmp, out, parent, &name)?;
+    let previous = out.join(MARKER).is_file().then_some(out);
+    let result = write_all(&tmp, files, render, previous).and_then(|written| {
+        let stale = previous.is_some_and(|p| count_files(p) != written.files + 1);
+        if written.rewritten == 0 && previous.is_some() && !stale {
+            // Nothing changed: keep the published folder as it is, untouched.
+            fs::remove_dir_all(&tmp).map_err(io_error(&tmp))?;
+        } else {
+            swap(&tmp, out, parent, &name)?;
+        }
         Ok(written)
     });
     if result.is_err() {
@@ -160,10 +169,13 @@ pub fn publish<T: Sync>(
     result
 }
 
+/// Renders every file into `tmp`. A file whose bytes equal the previous site's is hard-linked
+/// from it rather than written, so it keeps its modification time (and costs no write).
 fn write_all<T: Sync>(
     tmp: &Path,
     files: &[(String, T)],
     render: impl Fn(&T) -> Result<Vec<u8>, WriteError> + Sync,
+    previous: Option<&Path>,
 ) -> Result<Written, WriteError> {
     fs::create_dir_all(tmp).map_err(io_error(tmp))?;
     let mut dirs: Vec<&str> = files
@@ -181,17 +193,39 @@ fn write_all<T: Sync>(
         .map(|(path, item)| {
             let data = render(item)?;
             let target = tmp.join(path);
-            fs::write(&target, &data).map_err(io_error(&target))?;
-            Ok((path.clone(), data.len() as u64, hash_bytes(&data)))
+            let unchanged = previous.is_some_and(|p| {
+                let old = p.join(path);
+                fs::read(&old).is_ok_and(|bytes| bytes == data)
+                    && fs::hard_link(&old, &target).is_ok()
+            });
+            if !unchanged {
+                fs::write(&target, &data).map_err(io_error(&target))?;
+            }
+            Ok((
+                path.clone(),
+                data.len() as u64,
+                hash_bytes(&data),
+                !unchanged,
+            ))
         })
-        .collect::<Result<Vec<(String, u64, u64)>, WriteError>>()?;
+        .collect::<Result<Vec<(String, u64, u64, bool)>, WriteError>>()?;
     let marker = tmp.join(MARKER);
     fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))?;
     Ok(Written {
         files: sizes.len(),
         bytes: sizes.iter().map(|s| s.1).sum(),
-        hashes: sizes.into_iter().map(|(p, _, h)| (p, h)).collect(),
+        rewritten: sizes.iter().filter(|s| s.3).count(),
+        hashes: sizes.into_iter().map(|(p, _, h, _)| (p, h)).collect(),
     })
+}
+
+/// The number of files under `dir`.
+fn count_files(dir: &Path) -> usize {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .count()
 }
 
 /// Puts `tmp` where `out` is. The old site is moved aside first and removed last, so at every
@@ -258,6 +292,38 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("site")]);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn an_unchanged_rebuild_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        publish(&out, &files(&["index.html", "a/b.html"]), |s| {
+            Ok(s.clone().into_bytes())
+        })
+        .unwrap();
+        let inode =
+            |p: &str| std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join(p)).unwrap());
+        let before = (inode("index.html"), inode("a/b.html"));
+        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
+            Ok(s.clone().into_bytes())
+        })
+        .unwrap();
+        assert_eq!(w.rewritten, 0);
+        assert_eq!((inode("index.html"), inode("a/b.html")), before);
+        // One changed file: only it is new; the other keeps its inode.
+        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
+            Ok(if s.contains("b.html") {
+                b"new".to_vec()
+            } else {
+                s.clone().into_bytes()
+            })
+        })
+        .unwrap();
+        assert_eq!(w.rewritten, 1);
+        assert_eq!(inode("index.html"), before.0);
+        assert_eq!(fs::read(out.join("a/b.html")).unwrap(), b"new");
     }
 
     #[test]

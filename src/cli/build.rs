@@ -12,14 +12,26 @@ use procbook::site::BuildMode;
 pub fn run(dir: &Path, output: Option<PathBuf>) -> Outcome {
     match build::build(dir, BuildMode::Publish, output.as_deref()) {
         Ok(built) => {
-            if !built.warnings.is_empty() {
-                eprint!("{}", messages::diagnostics_text(&built.warnings));
+            // Unassigned roles are a report of their own (`check`, the index page's gaps):
+            // here they are counted, other warnings are shown in full.
+            let (gaps, others): (Vec<_>, Vec<_>) = built
+                .warnings
+                .iter()
+                .cloned()
+                .partition(|d| d.code.starts_with("gap"));
+            let mut others_list = procbook::diagnostics::Diagnostics::default();
+            others_list.extend(others);
+            if !others_list.is_empty() {
+                eprint!("{}", messages::diagnostics_text(&others_list));
             }
-            let warn = match built.warnings.len() {
+            let warn = match others_list.len() {
                 0 => String::new(),
                 n => format!(" {WARNING}({}){WARNING:#}", messages::counts(0, n)),
             };
             println!("{}{warn}", messages::build_summary(&built));
+            if !gaps.is_empty() {
+                println!("  {} lead or sign-off gaps: roles with nobody assigned (listed on the home page; `procbook check` shows each)", gaps.len());
+            }
             Outcome::Clean
         }
         Err(diagnostics) => {
