@@ -41,7 +41,8 @@ impl<'a> Site<'a> {
             url,
             page_title: title,
             description,
-            nav: &self.nav,
+            // Only guidance pages have the sidebar; other pages skip its context entirely.
+            nav: if section == "guide" { &self.nav } else { &[] },
             sidebar: section == "guide",
             section,
             guide_home: &self.guide_home,
@@ -334,8 +335,8 @@ struct AttributeView<'s> {
 struct MatrixRow<'s> {
     id: &'s str,
     name: &'s str,
-    /// Each cell's HTML (`partials/cell.html`, rendered once per kind of cell).
-    cells: Vec<&'s str>,
+    /// The row's cells as HTML: `partials/cell.html`, rendered once per kind of cell, joined.
+    cells: String,
 }
 
 #[derive(Serialize)]
