@@ -139,6 +139,25 @@ async fn file(State(live): State<Live>, method: Method, uri: Uri) -> Response {
     }
     match tokio::fs::read(&path).await {
         Ok(bytes) => respond(StatusCode::OK, &path, bytes, method),
+        Err(_) if !live.site_dir.join("index.html").exists() => {
+            // No build has succeeded yet: say why, and reload when one does.
+            let text = live
+                .current_failure()
+                .unwrap_or_else(|| "The handbook is being built…".into());
+            let page = format!(
+                "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>The handbook could not be built</title></head>\n<body><h1>The handbook could not be built</h1><pre>{}</pre>\n<script src=\"{LIVE_SCRIPT}\"></script></body></html>\n",
+                crate::theme::escape_html(&text)
+            );
+            let mut r = respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                Path::new("x.html"),
+                page.into_bytes(),
+                method,
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            r
+        }
         Err(_) => {
             let not_found = live.site_dir.join("404.html");
             match tokio::fs::read(&not_found).await {
