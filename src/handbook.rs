@@ -90,10 +90,13 @@ pub fn load(root: &Path, options: LoadOptions) -> Loaded {
 pub struct Sources {
     pub config: LoadedConfig,
     rules_text: Result<String, Diagnostic>,
-    table: Option<Arc<Table>>,
+    /// The CSV as read, until it is mapped onto the fields (which consumes it, so a large file is
+    /// not held twice).
+    table: Option<Table>,
     table_problems: Vec<Diagnostic>,
-    /// The procurements mapped from `table` with the rules' phases; redone when either changes.
-    procurements: Option<(Arc<Procurements>, Vec<Diagnostic>)>,
+    /// The procurements mapped from the table with the rules' phases, with their problems, or
+    /// the problems that stopped the mapping; redone when the CSV or the rules change.
+    procurements: Option<Result<(Arc<Procurements>, Vec<Diagnostic>), Vec<Diagnostic>>>,
     /// Guidance pages by path inside the content folder.
     pages: BTreeMap<String, Result<Page, Vec<Diagnostic>>>,
     content_problems: Vec<Diagnostic>,
@@ -149,6 +152,8 @@ impl Sources {
     pub fn reload_rules(&mut self) {
         let path = self.rules_file();
         let shown = display_path(self.root(), &path);
+        // The stage field depends on the phases: the CSV is mapped again, so read again.
+        self.reload_table();
         self.rules_text = std::fs::read_to_string(&path).map_err(|e| {
             Diagnostic::error("io", shown, format!("cannot read {}: {e}", path.display()))
         });
@@ -161,8 +166,7 @@ impl Sources {
         let path = self.procurements_file();
         let shown = display_path(self.root(), &path);
         let mut d = Diagnostics::default();
-        self.table =
-            table::read(&path, &shown, settings.delimiter, settings.encoding, &mut d).map(Arc::new);
+        self.table = table::read(&path, &shown, settings.delimiter, settings.encoding, &mut d);
         self.table_problems = d.into_vec();
         self.procurements = None;
     }
@@ -239,24 +243,32 @@ impl Sources {
         };
         diagnostics.extend(self.table_problems.iter().cloned());
         if self.procurements.is_none() {
-            if let Some(table) = &self.table {
+            if let Some(table) = self.table.take() {
                 let phases = rule_file
                     .as_ref()
                     .map(|r| r.phase_names())
                     .unwrap_or_default();
                 let shown = display_path(&root, &self.procurements_file());
                 let mut d = Diagnostics::default();
-                if let Some(p) =
-                    procurements::from_table(&self.config, table, shown, &phases, &mut d)
-                {
-                    self.procurements = Some((Arc::new(p), d.into_vec()));
-                } else {
-                    diagnostics.extend(d);
-                }
+                self.procurements = Some(
+                    match procurements::from_owned_table(
+                        &self.config,
+                        table,
+                        shown,
+                        &phases,
+                        &mut d,
+                    ) {
+                        Some(p) => Ok((Arc::new(p), d.into_vec())),
+                        None => Err(d.into_vec()),
+                    },
+                );
             }
         }
-        if let Some((_, problems)) = &self.procurements {
-            diagnostics.extend(problems.iter().cloned());
+        match &self.procurements {
+            Some(Ok((_, problems))) | Some(Err(problems)) => {
+                diagnostics.extend(problems.iter().cloned())
+            }
+            None => {}
         }
         diagnostics.extend(self.content_problems.iter().cloned());
         let mut pages = Vec::with_capacity(self.pages.len());
@@ -273,7 +285,10 @@ impl Sources {
         let guidance = Guidance::new(pages).with_unreadable(unreadable);
         guidance.check_collisions(diagnostics);
         diagnostics.extend(self.resources.1.iter().cloned());
-        let procurements = Arc::clone(&self.procurements.as_ref()?.0);
+        let procurements = match &self.procurements {
+            Some(Ok((p, _))) => Arc::clone(p),
+            _ => return None,
+        };
         let rules = rule_file?.compile(&procurements.schema, diagnostics);
 
         check_assignees(&self.config, &rules, diagnostics);
@@ -465,7 +480,7 @@ fn needs_owner(plan: &StakeholderPlan, role: usize, lead: usize) -> bool {
     plan.row(role)
         .iter()
         .flatten()
-        .any(|c| c.level == lead || c.sign_off)
+        .any(|c| c.level() == lead || c.sign_off)
 }
 
 /// The gap report as diagnostics: warnings, or errors with `strict`.

@@ -64,15 +64,81 @@ pub struct Written {
 
 /// The hash watch mode uses to tell whether a file's bytes changed.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+    Content::from(bytes.to_vec()).hash()
+}
+
+/// The bytes of one output file, possibly in several parts: large exports are assembled from
+/// parts made in parallel and written part by part, never joined into one more copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Content(Vec<Vec<u8>>);
+
+impl Content {
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A hash of the bytes (the same however they are split into parts).
+    pub fn hash(&self) -> u64 {
+        use std::hash::Hasher;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for part in &self.0 {
+            h.write(part);
+        }
+        h.write_usize(self.len());
+        h.finish()
+    }
+
+    /// Whether the file at `path` holds exactly these bytes.
+    pub fn same_as_file(&self, path: &Path) -> bool {
+        let Ok(old) = fs::read(path) else {
+            return false;
+        };
+        if old.len() != self.len() {
+            return false;
+        }
+        let mut at = 0;
+        self.0.iter().all(|part| {
+            let same = old[at..at + part.len()] == part[..];
+            at += part.len();
+            same
+        })
+    }
+
+    /// Writes the bytes to `path`, part by part.
+    pub fn write_to(&self, path: &Path) -> io::Result<()> {
+        use std::io::Write;
+        let mut file = fs::File::create(path)?;
+        for part in &self.0 {
+            file.write_all(part)?;
+        }
+        Ok(())
+    }
+
+    /// The bytes in one buffer.
+    pub fn to_vec(&self) -> Vec<u8> {
+        self.0.concat()
+    }
+}
+
+impl From<Vec<u8>> for Content {
+    fn from(bytes: Vec<u8>) -> Self {
+        Content(vec![bytes])
+    }
+}
+
+impl From<Vec<Vec<u8>>> for Content {
+    fn from(parts: Vec<Vec<u8>>) -> Self {
+        Content(parts)
+    }
 }
 
 /// Replaces one file of a published site atomically: readers see the old bytes or the new ones,
 /// never a half-written file.
-pub fn write_file(out: &Path, path: &str, bytes: &[u8]) -> Result<(), WriteError> {
+pub fn write_file(out: &Path, path: &str, bytes: &Content) -> Result<(), WriteError> {
     let target = out.join(path);
     if let Some(dir) = target.parent() {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
@@ -81,7 +147,7 @@ pub fn write_file(out: &Path, path: &str, bytes: &[u8]) -> Result<(), WriteError
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let tmp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    fs::write(&tmp, bytes).map_err(io_error(&tmp))?;
+    bytes.write_to(&tmp).map_err(io_error(&tmp))?;
     fs::rename(&tmp, &target).map_err(|e| {
         let _ = fs::remove_file(&tmp);
         WriteError::Io {
@@ -138,7 +204,7 @@ fn normalize(path: &Path) -> PathBuf {
 pub fn publish<T: Sync>(
     out: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Vec<u8>, WriteError> + Sync,
+    render: impl Fn(&T) -> Result<Content, WriteError> + Sync,
 ) -> Result<Written, WriteError> {
     let parent = out
         .parent()
@@ -174,7 +240,7 @@ pub fn publish<T: Sync>(
 fn write_all<T: Sync>(
     tmp: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Vec<u8>, WriteError> + Sync,
+    render: impl Fn(&T) -> Result<Content, WriteError> + Sync,
     previous: Option<&Path>,
 ) -> Result<Written, WriteError> {
     fs::create_dir_all(tmp).map_err(io_error(tmp))?;
@@ -195,18 +261,12 @@ fn write_all<T: Sync>(
             let target = tmp.join(path);
             let unchanged = previous.is_some_and(|p| {
                 let old = p.join(path);
-                fs::read(&old).is_ok_and(|bytes| bytes == data)
-                    && fs::hard_link(&old, &target).is_ok()
+                data.same_as_file(&old) && fs::hard_link(&old, &target).is_ok()
             });
             if !unchanged {
-                fs::write(&target, &data).map_err(io_error(&target))?;
+                data.write_to(&target).map_err(io_error(&target))?;
             }
-            Ok((
-                path.clone(),
-                data.len() as u64,
-                hash_bytes(&data),
-                !unchanged,
-            ))
+            Ok((path.clone(), data.len() as u64, data.hash(), !unchanged))
         })
         .collect::<Result<Vec<(String, u64, u64, bool)>, WriteError>>()?;
     let marker = tmp.join(MARKER);
@@ -267,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
         publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes())
+            Ok(s.clone().into_bytes().into())
         })
         .unwrap();
         let before = fs::read(out.join("a/b.html")).unwrap();
@@ -278,7 +338,7 @@ mod tests {
                     message: "boom".into(),
                 })
             } else {
-                Ok(b"new".to_vec())
+                Ok(b"new".to_vec().into())
             }
         });
         assert!(err.is_err());
@@ -300,14 +360,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
         publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes())
+            Ok(s.clone().into_bytes().into())
         })
         .unwrap();
         let inode =
             |p: &str| std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join(p)).unwrap());
         let before = (inode("index.html"), inode("a/b.html"));
         let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes())
+            Ok(s.clone().into_bytes().into())
         })
         .unwrap();
         assert_eq!(w.rewritten, 0);
@@ -315,9 +375,9 @@ mod tests {
         // One changed file: only it is new; the other keeps its inode.
         let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
             Ok(if s.contains("b.html") {
-                b"new".to_vec()
+                b"new".to_vec().into()
             } else {
-                s.clone().into_bytes()
+                s.clone().into_bytes().into()
             })
         })
         .unwrap();
@@ -327,15 +387,29 @@ mod tests {
     }
 
     #[test]
+    fn content_in_parts_hashes_and_compares_like_one_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let parts = Content::from(vec![b"ab".to_vec(), b"".to_vec(), b"cd".to_vec()]);
+        let whole = Content::from(b"abcd".to_vec());
+        assert_eq!(parts.hash(), whole.hash());
+        assert_ne!(parts.hash(), Content::from(b"abce".to_vec()).hash());
+        let path = dir.path().join("f");
+        parts.write_to(&path).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"abcd");
+        assert!(whole.same_as_file(&path));
+        assert!(!Content::from(b"abc".to_vec()).same_as_file(&path));
+    }
+
+    #[test]
     fn removed_pages_do_not_linger() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
         publish(&out, &files(&["index.html", "old.html"]), |s| {
-            Ok(s.clone().into_bytes())
+            Ok(s.clone().into_bytes().into())
         })
         .unwrap();
         publish(&out, &files(&["index.html"]), |s| {
-            Ok(s.clone().into_bytes())
+            Ok(s.clone().into_bytes().into())
         })
         .unwrap();
         assert!(!out.join("old.html").exists());

@@ -218,7 +218,19 @@ pub fn from_table(
     phases: &[PhaseName<'_>],
     diagnostics: &mut Diagnostics,
 ) -> Option<Procurements> {
-    let schema = build_schema(config, table, phases, diagnostics)?;
+    from_owned_table(config, table.clone(), shown, phases, diagnostics)
+}
+
+/// Like [`from_table`], consuming the table: each row's cells are freed as soon as the row is
+/// typed, so a large CSV is not held twice.
+pub fn from_owned_table(
+    config: &LoadedConfig,
+    table: Table,
+    shown: PathBuf,
+    phases: &[PhaseName<'_>],
+    diagnostics: &mut Diagnostics,
+) -> Option<Procurements> {
+    let schema = build_schema(config, &table, phases, diagnostics)?;
     let id = IdSource::new(config, &schema, diagnostics)?;
     let blank: Vec<String> = config
         .config
@@ -229,9 +241,9 @@ pub fn from_table(
         .collect();
     let parsed: Vec<(Option<Procurement>, Vec<Diagnostic>)> = table
         .records
-        .par_iter()
+        .into_par_iter()
         .enumerate()
-        .map(|(i, record)| parse_row(&schema, &id, &blank, record, i + 1, &shown))
+        .map(|(i, record)| parse_row(&schema, &id, &blank, &record, i + 1, &shown))
         .collect();
     let mut rows = Vec::with_capacity(parsed.len());
     for (row, problems) in parsed {

@@ -522,6 +522,17 @@ pub fn parse_str(
             );
         }
     }
+    if raw.level.len() > usize::from(u8::MAX) {
+        diagnostics.push(Diagnostic::error(
+            "vocabulary",
+            shown.clone(),
+            format!(
+                "the rules file defines {} levels; at most {} are supported",
+                raw.level.len(),
+                u8::MAX
+            ),
+        ));
+    }
     if raw.phase.len() > PhaseSet::MAX {
         diagnostics.push(Diagnostic::error(
             "vocabulary",

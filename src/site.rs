@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::guidance::{relative_url, Page};
 use crate::handbook::{self, Handbook};
+use crate::output::Content;
 use crate::theme::{RenderError, Theme};
 
 /// One file of the site.
@@ -320,8 +321,10 @@ impl<'a> Site<'a> {
     }
 
     /// The bytes of `output`.
-    pub fn render(&self, output: Output) -> Result<Vec<u8>, RenderError> {
-        let html = |r: Result<String, RenderError>| r.map(|s| self.finish_html(s).into_bytes());
+    pub fn render(&self, output: Output) -> Result<Content, RenderError> {
+        let html = |r: Result<String, RenderError>| {
+            r.map(|s| Content::from(self.finish_html(s).into_bytes()))
+        };
         match output {
             Output::Index => html(pages::index(self)),
             Output::Guide(i) => html(pages::guide(self, i)),
@@ -331,11 +334,11 @@ impl<'a> Site<'a> {
             Output::Resources => html(pages::resources(self)),
             Output::Search => html(pages::search(self)),
             Output::NotFound => html(pages::not_found(self)),
-            Output::Feed => export::feed(self).map(String::into_bytes),
-            Output::SearchIndex => Ok(export::search_index(self)),
+            Output::Feed => export::feed(self).map(|s| Content::from(s.into_bytes())),
+            Output::SearchIndex => Ok(export::search_index(self).into()),
             Output::ProjectsJson => Ok(export::projects_json(self)),
             Output::StakeholdersCsv => Ok(export::stakeholders_csv(self)),
-            Output::Asset(i) => Ok(self.theme.assets[i].1.clone()),
+            Output::Asset(i) => Ok(self.theme.assets[i].1.clone().into()),
         }
     }
 

@@ -98,7 +98,7 @@ pub fn project_plan(h: &Handbook, index: usize) -> ProjectPlan<'_> {
                         let c = (*c)?;
                         Some(PhaseCell {
                             phase: &rules.phases[ph].id,
-                            level: &rules.levels[c.level].id,
+                            level: &rules.levels[c.level()].id,
                             sign_off: c.sign_off,
                             rules: plan
                                 .trace(rules, r, ph)

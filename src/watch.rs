@@ -281,7 +281,7 @@ impl Session {
         site: &Site<'_>,
         outputs: &[Output],
     ) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
-        let rendered: Vec<Result<(String, Vec<u8>), String>> = outputs
+        let rendered: Vec<Result<(String, crate::output::Content), String>> = outputs
             .par_iter()
             .map(|&o| {
                 let path = site.path(o);
@@ -295,7 +295,7 @@ impl Session {
         for r in rendered {
             match r {
                 Ok((path, bytes)) => {
-                    let hash = hash_bytes(&bytes);
+                    let hash = bytes.hash();
                     if self.written.get(&path) != Some(&hash) {
                         changed.push((path, bytes, hash));
                     }
@@ -531,6 +531,8 @@ pub fn run(
 ) -> notify::Result<()> {
     let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let mut watcher = Watcher::new(options)?;
+    // Watched before the first build, so that a file saved while it runs is not missed.
+    watcher.arm_defaults(&root);
     let mut session = loop {
         match Session::start(&root, mode.clone(), output.clone()) {
             Ok((session, rebuilt)) => {

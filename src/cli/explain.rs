@@ -95,12 +95,12 @@ fn text(h: &Handbook, index: usize, plan: &ProjectPlan<'_>) -> String {
             let cell = match cells.cell(r, ph) {
                 Some(c) => format!(
                     "{}{}",
-                    rules.levels[c.level].id,
+                    rules.levels[c.level()].id,
                     if c.sign_off { "*" } else { "" }
                 ),
                 None => "-".into(),
             };
-            let style = level_style(cells.cell(r, ph).map(|c| c.level), rules.levels.len());
+            let style = level_style(cells.cell(r, ph).map(|c| c.level()), rules.levels.len());
             let w = if ph + 1 == rules.phases.len() {
                 0
             } else {

@@ -7,10 +7,18 @@ use crate::procurements::Procurement;
 /// How one role takes part in one phase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Involvement {
-    /// Index into [`RuleSet::levels`]; higher is deeper.
-    pub level: usize,
+    /// Index into [`RuleSet::levels`]; higher is deeper. (A byte: a plan has a cell per role and
+    /// phase for every procurement, so at 100,000 rows its size matters; see [`Self::level`].)
+    pub rank: u8,
     /// The role's approval is a gate in this phase.
     pub sign_off: bool,
+}
+
+impl Involvement {
+    /// Index into [`RuleSet::levels`].
+    pub fn level(&self) -> usize {
+        usize::from(self.rank)
+    }
 }
 
 /// Who to involve in one procurement.
@@ -45,7 +53,11 @@ impl StakeholderPlan {
 
     /// The deepest level of a role over all phases.
     pub fn top_level(&self, role: usize) -> Option<usize> {
-        self.row(role).iter().flatten().map(|i| i.level).max()
+        self.row(role)
+            .iter()
+            .flatten()
+            .map(Involvement::level)
+            .max()
     }
 
     /// The phases where the role signs off.
@@ -95,13 +107,14 @@ pub(super) fn evaluate(rules: &RuleSet, p: &Procurement) -> StakeholderPlan {
         for phase in rule.phases.iter().take_while(|&ph| ph < phases) {
             let cell = &mut cells[rule.role * phases + phase];
             let sign_off = rule.sign_off.contains(phase);
+            let level = u8::try_from(rule.level).unwrap_or(u8::MAX);
             *cell = Some(match *cell {
                 None => Involvement {
-                    level: rule.level,
+                    rank: level,
                     sign_off,
                 },
                 Some(c) => Involvement {
-                    level: c.level.max(rule.level),
+                    rank: c.rank.max(level),
                     sign_off: c.sign_off || sign_off,
                 },
             });

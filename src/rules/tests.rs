@@ -126,21 +126,21 @@ when = { resident_facing = true, not = { pathway = "off_the_shelf" } }
     assert_eq!(
         plan.cell(po, 0),
         Some(Involvement {
-            level: 0,
+            rank: 0,
             sign_off: false
         })
     );
     assert_eq!(
         plan.cell(po, 1),
         Some(Involvement {
-            level: 2,
+            rank: 2,
             sign_off: true
         })
     );
     assert_eq!(
         plan.cell(po, 2),
         Some(Involvement {
-            level: 2,
+            rank: 2,
             sign_off: true
         })
     );
@@ -351,7 +351,7 @@ proptest! {
         for (x, y) in a.iter().zip(&b) {
             if let Some(x) = x {
                 let y = y.expect("a cell that was involved stays involved");
-                prop_assert!(y.level >= x.level);
+                prop_assert!(y.rank >= x.rank);
                 prop_assert!(y.sign_off || !x.sign_off);
             }
         }

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::{Output, Site, SiteInfo};
 use crate::markdown;
+use crate::output::Content;
 use crate::rules::PhaseSet;
 use crate::theme::RenderError;
 
@@ -63,7 +64,7 @@ struct RoleJson<'s> {
 
 /// `projects.json` (schema `procbook.projects/1`, see docs/formats.md): each procurement with
 /// its stakeholder plan; rule texts are listed once, at the top.
-pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
+pub(super) fn projects_json(site: &Site<'_>) -> Content {
     let h = site.handbook;
     let rules = &h.rules;
     let schema = &h.procurements.schema;
@@ -97,7 +98,7 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
                             levels: plan
                                 .row(r)
                                 .iter()
-                                .map(|c| c.map(|c| rules.levels[c.level].id.as_str()))
+                                .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
                                 .collect(),
                             sign_off: phase_ids(plan.sign_offs(r)),
                             rules: plan
@@ -155,24 +156,26 @@ pub(super) fn projects_json(site: &Site<'_>) -> Vec<u8> {
             .collect(),
     };
     // The projects are serialised in parallel and spliced into the document's last field.
-    let mut out = serde_json::to_vec(&doc).unwrap_or_default();
-    out.pop();
-    out.extend_from_slice(b",\"projects\":[");
-    for (n, p) in projects.iter().enumerate() {
+    let mut head = serde_json::to_vec(&doc).unwrap_or_default();
+    head.pop();
+    head.extend_from_slice(b",\"projects\":[");
+    let mut parts = Vec::with_capacity(projects.len() + 2);
+    parts.push(head);
+    for (n, mut p) in projects.into_iter().enumerate() {
         if n > 0 {
-            out.push(b',');
+            p.insert(0, b',');
         }
-        out.extend_from_slice(p);
+        parts.push(p);
     }
-    out.extend_from_slice(b"]}\n");
-    out
+    parts.push(b"]}\n".to_vec());
+    parts.into()
 }
 
 /// `stakeholders.csv`: one row per procurement × role × phase the role takes part in.
-pub(super) fn stakeholders_csv(site: &Site<'_>) -> Vec<u8> {
+pub(super) fn stakeholders_csv(site: &Site<'_>) -> Content {
     let h = site.handbook;
     let rules = &h.rules;
-    let mut out = b"project,role,phase,level,sign_off,assignee,rules\n".to_vec();
+    let header = b"project,role,phase,level,sign_off,assignee,rules\n".to_vec();
     // Each procurement's rows are written on their own (in parallel), then joined in order.
     let parts: Vec<Vec<u8>> = (0..h.plans.len())
         .into_par_iter()
@@ -191,7 +194,7 @@ pub(super) fn stakeholders_csv(site: &Site<'_>) -> Vec<u8> {
                         spreadsheet_safe(&p.id).as_ref(),
                         rules.roles[r].id.as_str(),
                         rules.phases[ph].id.as_str(),
-                        rules.levels[c.level].id.as_str(),
+                        rules.levels[c.level()].id.as_str(),
                         if c.sign_off { "yes" } else { "no" },
                         spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
                         trace.join(";").as_str(),
@@ -201,10 +204,10 @@ pub(super) fn stakeholders_csv(site: &Site<'_>) -> Vec<u8> {
             w.into_inner().unwrap_or_default()
         })
         .collect();
-    for part in parts {
-        out.extend_from_slice(&part);
-    }
-    out
+    std::iter::once(header)
+        .chain(parts)
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// A cell starting with `=`, `+`, `-`, `@` (or a tab or CR) is a formula to a spreadsheet
@@ -250,7 +253,7 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
                         (
                             crate::config::FieldKind::Markdown,
                             crate::procurements::Value::Text(t),
-                        ) => markdown_words(t, &mut text),
+                        ) => markdown_words(t, SEARCH_TEXT_LIMIT, &mut text),
                         _ => text.push_str(&field.display(v)),
                     }
                 }
@@ -305,11 +308,15 @@ fn script_safe(json: &str) -> String {
     out
 }
 
-/// The words of a Markdown cell, for search: markup characters become spaces. (Much cheaper
-/// than parsing, and search only needs the words.)
-fn markdown_words(text: &str, out: &mut String) {
+/// How much of a procurement's Markdown text goes into the search index: enough to find it by
+/// what it is about, while the index stays small enough for a browser at 10,000 rows.
+const SEARCH_TEXT_LIMIT: usize = 240;
+
+/// The first `limit` characters of a Markdown cell's words, for search: markup characters
+/// become spaces. (Much cheaper than parsing, and search only needs the words.)
+fn markdown_words(text: &str, limit: usize, out: &mut String) {
     let mut space = false;
-    for c in text.chars() {
+    for c in text.chars().take(limit) {
         if c.is_whitespace() || matches!(c, '*' | '_' | '#' | '>' | '`' | '[' | ']' | '|' | '~') {
             space = true;
         } else {

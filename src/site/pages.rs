@@ -515,7 +515,8 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
                 .row(r)
                 .iter()
                 .map(|c| {
-                    site.cells[c.map_or(0, |c| 1 + c.level * 2 + usize::from(c.sign_off))].as_str()
+                    site.cells[c.map_or(0, |c| 1 + c.level() * 2 + usize::from(c.sign_off))]
+                        .as_str()
                 })
                 .collect(),
         })
@@ -570,7 +571,7 @@ pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderErr
                 Some(NowRole {
                     id: &rules.roles[r].id,
                     name: &rules.roles[r].name,
-                    level: &rules.levels[c.level].name,
+                    level: &rules.levels[c.level()].name,
                     sign_off: c.sign_off,
                     assignee: h.assignee(index, r),
                     tracked: tracked(r),
@@ -707,7 +708,7 @@ pub(super) fn role(site: &Site<'_>, r: usize) -> Result<String, RenderError> {
                 .stage(p)
                 .and_then(|s| rules.phase(s))
                 .map_or(UNKNOWN, |ph| rules.phases[ph].name.as_str()),
-            phases: names(&|c| c.level == top),
+            phases: names(&|c| c.level() == top),
             sign_off: names(&|c| c.sign_off),
         });
     }
