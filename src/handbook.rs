@@ -83,6 +83,9 @@ pub fn load(root: &Path, options: LoadOptions) -> Loaded {
     }
 }
 
+/// The procurements with the problems found mapping them, or the problems that stopped it.
+type Mapped = Result<(Arc<Procurements>, Vec<Diagnostic>), Vec<Diagnostic>>;
+
 /// Every input file of a handbook, read and parsed on its own, with its problems. A clean load
 /// reads them all; watch mode re-reads only the ones that changed. Either way [`Sources::assemble`]
 /// makes the [`Handbook`], so an incremental load equals a clean one by construction.
@@ -96,7 +99,7 @@ pub struct Sources {
     table_problems: Vec<Diagnostic>,
     /// The procurements mapped from the table with the rules' phases, with their problems, or
     /// the problems that stopped the mapping; redone when the CSV or the rules change.
-    procurements: Option<Result<(Arc<Procurements>, Vec<Diagnostic>), Vec<Diagnostic>>>,
+    procurements: Option<Mapped>,
     /// Guidance pages by path inside the content folder.
     pages: BTreeMap<String, Result<Page, Vec<Diagnostic>>>,
     content_problems: Vec<Diagnostic>,
