@@ -195,7 +195,9 @@ struct RawRule {
     source: String,
     source_url: Option<String>,
     guidance: Option<Spanned<String>>,
-    when: Option<Spanned<toml::Value>>,
+    /// Not `Spanned`: the toml crate cannot give a span to a value written as a `[rule.when]`
+    /// table (toml-rs/toml#798); errors inside it are located by searching the rule's text.
+    when: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -325,10 +327,11 @@ impl RuleFile {
             let when = match &raw.when {
                 None => Some(Condition::Always),
                 Some(w) => {
-                    let span = w.span();
+                    // From the rule's start on: a `[rule.when]` table may come after its span.
+                    let span = rule_span.start..self.source.len();
                     let locate = |needle: &str| Some(index.find_in(span.clone(), needle));
                     condition::compile(
-                        w.as_ref(),
+                        w,
                         &context,
                         &locate,
                         &file,

@@ -102,7 +102,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn level(h: &Handbook, id: &str, role: &str, phase: &str) -> Option<String> {
     let i = h.find(id).unwrap();
     let cell = h.plans[i].cell(h.rules.role(role).unwrap(), h.rules.phase(phase).unwrap())?;
-    Some(h.rules.levels[cell.level].id.clone())
+    Some(h.rules.levels[cell.level()].id.clone())
 }
 
 fn signs_off(h: &Handbook, id: &str, role: &str, phase: &str) -> bool {
@@ -119,7 +119,7 @@ fn weight(h: &Handbook, id: &str) -> (usize, usize) {
     let cells: Vec<_> = (0..h.rules.roles.len())
         .flat_map(|r| plan.row(r).iter().flatten().copied().collect::<Vec<_>>())
         .collect();
-    (cells.len(), cells.iter().map(|c| c.level + 1).sum())
+    (cells.len(), cells.iter().map(|c| c.level() + 1).sum())
 }
 
 const BEFORE_LAUNCH: [&str; 6] = [
@@ -319,7 +319,7 @@ fn every_phase_has_exactly_one_lead_in_the_example() {
     for (i, plan) in h.plans.iter().enumerate() {
         for ph in 0..h.rules.phases.len() {
             let leads = (0..h.rules.roles.len())
-                .filter(|&r| plan.cell(r, ph).is_some_and(|c| c.level == lead))
+                .filter(|&r| plan.cell(r, ph).is_some_and(|c| c.level() == lead))
                 .count();
             assert_eq!(
                 leads, 1,

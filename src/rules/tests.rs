@@ -212,6 +212,21 @@ fn comparisons_need_numbers_and_known_operators() {
 }
 
 #[test]
+fn conditions_may_be_written_as_tables() {
+    let rules = "[[rule]]\nid = \"t\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\n[rule.when]\npathway = \"build\"\n[rule.when.impact]\ngte = \"$hihg\"\n";
+    let (_, errors) = compile(rules);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0].starts_with(&format!("roles.toml:{}:", line_of(rules, "gte"))),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[0].contains("the threshold \"$hihg\" is not defined"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
 fn duplicate_rule_ids_are_reported() {
     let rule = "[[rule]]\nid = \"same\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\n";
     let (_, errors) = compile(&format!("{rule}{rule}"));
