@@ -29,6 +29,7 @@ pub enum Output {
     Feed,
     Search,
     SearchIndex,
+    SearchProcurements,
     ProjectsJson,
     StakeholdersCsv,
     NotFound,
@@ -272,6 +273,7 @@ impl<'a> Site<'a> {
     pub fn outputs(&self) -> Vec<Output> {
         let h = self.handbook;
         let mut out = vec![
+            Output::SearchProcurements,
             Output::SearchIndex,
             Output::ProjectsJson,
             Output::StakeholdersCsv,
@@ -313,6 +315,7 @@ impl<'a> Site<'a> {
             Output::Feed => "resources.xml".into(),
             Output::Search => "search.html".into(),
             Output::SearchIndex => "search-index.js".into(),
+            Output::SearchProcurements => "search-procurements.js".into(),
             Output::ProjectsJson => "projects.json".into(),
             Output::StakeholdersCsv => "stakeholders.csv".into(),
             Output::NotFound => "404.html".into(),
@@ -336,6 +339,7 @@ impl<'a> Site<'a> {
             Output::NotFound => html(pages::not_found(self)),
             Output::Feed => export::feed(self).map(|s| Content::from(s.into_bytes())),
             Output::SearchIndex => Ok(export::search_index(self).into()),
+            Output::SearchProcurements => Ok(export::search_procurements(self).into()),
             Output::ProjectsJson => Ok(export::projects_json(self)),
             Output::StakeholdersCsv => Ok(export::stakeholders_csv(self)),
             Output::Asset(i) => Ok(self.theme.assets[i].1.clone().into()),

@@ -385,7 +385,7 @@ fn touched(old: &Site<'_>, new: &Site<'_>) -> Vec<Output> {
             Output::RolesIndex,
             Output::ProjectsJson,
             Output::StakeholdersCsv,
-            Output::SearchIndex,
+            Output::SearchProcurements,
         ]);
         outputs.extend((0..b.rules.roles.len()).map(Output::Role));
     }

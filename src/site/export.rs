@@ -235,8 +235,33 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
             ]);
         }
     }
+    for (r, role) in h.rules.roles.iter().enumerate() {
+        let text = format!("{} {}", role.summary, role.responsibilities.join(" "));
+        docs.push([
+            site.path(Output::Role(r)),
+            role.name.clone(),
+            "role".into(),
+            text,
+        ]);
+    }
+    for res in &h.resources {
+        docs.push([
+            format!("resources.html#{}", res.id),
+            res.title.clone(),
+            "resource".into(),
+            res.description.clone(),
+        ]);
+    }
+    search_script("PROCBOOK_SEARCH", docs)
+}
+
+/// `search-procurements.js`: the procurements' part of the search index, in a file of its own
+/// so that editing a guidance page does not rewrite it (and editing the CSV does not rewrite
+/// the guidance part).
+pub(super) fn search_procurements(site: &Site<'_>) -> Vec<u8> {
+    let h = site.handbook;
     let schema = &h.procurements.schema;
-    let procurements: Vec<[String; 4]> = h
+    let docs: Vec<[String; 4]> = h
         .procurements
         .rows
         .par_iter()
@@ -266,30 +291,17 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
             ]
         })
         .collect();
-    docs.extend(procurements);
-    for (r, role) in h.rules.roles.iter().enumerate() {
-        let text = format!("{} {}", role.summary, role.responsibilities.join(" "));
-        docs.push([
-            site.path(Output::Role(r)),
-            role.name.clone(),
-            "role".into(),
-            text,
-        ]);
-    }
-    for res in &h.resources {
-        docs.push([
-            format!("resources.html#{}", res.id),
-            res.title.clone(),
-            "resource".into(),
-            res.description.clone(),
-        ]);
-    }
+    search_script("PROCBOOK_SEARCH_PROCUREMENTS", docs)
+}
+
+/// `window.NAME = {"docs": [[url, title, kind, text], …]};`
+fn search_script(name: &str, docs: Vec<[String; 4]>) -> Vec<u8> {
     #[derive(Serialize)]
     struct Index {
         docs: Vec<[String; 4]>,
     }
     let json = serde_json::to_string(&Index { docs }).unwrap_or_default();
-    format!("window.PROCBOOK_SEARCH = {};\n", script_safe(&json)).into_bytes()
+    format!("window.{name} = {};\n", script_safe(&json)).into_bytes()
 }
 
 /// JSON made safe to embed in a script: no `</script>`, no HTML comment openers, no line

@@ -227,9 +227,14 @@ fn injection_payloads_never_become_markup_or_code() {
             }
             if e.name() == "script" {
                 let src = e.attr("src").unwrap_or("");
-                let ours = ["assets/app.js", "assets/search.js", "search-index.js"]
-                    .iter()
-                    .any(|s| src == *s || src.ends_with(&format!("/{s}")));
+                let ours = [
+                    "assets/app.js",
+                    "assets/search.js",
+                    "search-index.js",
+                    "search-procurements.js",
+                ]
+                .iter()
+                .any(|s| src == *s || src.ends_with(&format!("/{s}")));
                 if !ours {
                     problems.push(format!(
                         "{path}: a script that is not the theme's: {}",
@@ -332,8 +337,10 @@ fn injection_payloads_never_become_markup_or_code() {
     }
 
     // search-index.js: no `<` can close the script or open a comment; the JSON round-trips.
-    let js = fs::read(site.join("search-index.js")).unwrap();
-    assert!(!js.contains(&b'<'), "search-index.js contains a raw <");
+    for file in ["search-index.js", "search-procurements.js"] {
+        let js = fs::read(site.join(file)).unwrap();
+        assert!(!js.contains(&b'<'), "{file} contains a raw <");
+    }
     let titles: BTreeSet<String> = search_docs(&site).into_iter().map(|(_, t, _)| t).collect();
     for p in PAYLOADS {
         assert!(titles.contains(p), "search title {p:?}");

@@ -144,7 +144,7 @@ fn a_removed_procurement_leaves_no_stale_page() {
     assert!(!site.join("projects/sm-004.html").exists(), "stale page");
     let index = page(&site, "index.html");
     assert_eq!(all(&index, "table.procurements tbody tr").len(), 4);
-    assert!(!read(&site, "search-index.js").contains("sm-004"));
+    assert!(!read(&site, "search-procurements.js").contains("sm-004"));
     assert!(!read(&site, "stakeholders.csv").contains("SM-004"));
     assert_eq!(names_in(out_dir.path()), ["site"]);
 }

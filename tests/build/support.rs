@@ -174,14 +174,28 @@ pub fn projects_json(site: &Path) -> serde_json::Value {
     serde_json::from_str(&read(site, "projects.json")).expect("projects.json is JSON")
 }
 
-/// The JSON document inside `search-index.js`.
+/// The JSON documents inside `search-index.js` and `search-procurements.js`, as one index.
 pub fn search_index(site: &Path) -> serde_json::Value {
-    let js = read(site, "search-index.js");
-    let payload = js
-        .strip_prefix("window.PROCBOOK_SEARCH = ")
-        .expect("search-index.js starts with `window.PROCBOOK_SEARCH = `");
-    let payload = payload.trim_end().trim_end_matches(';');
-    serde_json::from_str(payload).expect("the search index is JSON")
+    let part = |file: &str, name: &str| -> serde_json::Value {
+        let js = read(site, file);
+        let prefix = format!("window.{name} = ");
+        let payload = js
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{file} starts with `{prefix}`"));
+        let payload = payload.trim_end().trim_end_matches(';');
+        serde_json::from_str(payload).expect("the search index is JSON")
+    };
+    let mut index = part("search-index.js", "PROCBOOK_SEARCH");
+    let procurements = part("search-procurements.js", "PROCBOOK_SEARCH_PROCUREMENTS");
+    let docs = index["docs"].as_array_mut().expect("docs is an array");
+    docs.extend(
+        procurements["docs"]
+            .as_array()
+            .expect("docs is an array")
+            .iter()
+            .cloned(),
+    );
+    index
 }
 
 /// (url, title, kind) of every search document.

@@ -1,7 +1,8 @@
 /* procbook default theme: search page.
  *
  * The build writes search-index.js, which sets
- *   window.PROCBOOK_SEARCH = { docs: [[url, title, kind, text], ...] }
+ *   window.PROCBOOK_SEARCH = { docs: [[url, title, kind, text], ...] }   (search-index.js)
+ *   window.PROCBOOK_SEARCH_PROCUREMENTS = { docs: [...] }               (search-procurements.js)
  * (url relative to the site root, where search.html also lives). It is loaded
  * with a script tag, so search works from file:// without fetch.
  *
@@ -23,7 +24,12 @@
   if (!input || !list || !status) return;
   var form = input.form;
 
+  /* Two scripts fill the index: guidance, roles and resources; and the procurements. */
   var index = window.PROCBOOK_SEARCH;
+  var procurements = window.PROCBOOK_SEARCH_PROCUREMENTS;
+  if (index && Array.isArray(index.docs) && procurements && Array.isArray(procurements.docs)) {
+    index = { docs: index.docs.concat(procurements.docs) };
+  }
   if (!index || !Array.isArray(index.docs)) {
     status.textContent = "The search index could not be loaded. Rebuild the site, or browse the procurement list and the guidance instead.";
     return;
