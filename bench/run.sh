@@ -62,7 +62,8 @@ for n in $SCALES; do
   hyperfine --style basic --runs "$RUNS" --export-json "$RESULTS/floor-$n.json" \
     --prepare "rm -rf $copy" "cp -r $site $copy" >/dev/null
   rm -rf "$site"
-  rss=$( { /usr/bin/time -f "%M" "$BIN" build "$d" -o "$site" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
+  /usr/bin/time -f "%M" -o "$RESULTS/rss-$n.txt" "$BIN" build "$d" -o "$site" >/dev/null 2>&1
+  rss=$(tail -1 "$RESULTS/rss-$n.txt")
   pages=$(find "$site" -name '*.html' | wc -l)
   bytes=$(du -sb "$site" | cut -f1)
   cold=$(median "$RESULTS/cold-$n.json"); nochange=$(median "$RESULTS/nochange-$n.json"); floor=$(median "$RESULTS/floor-$n.json")

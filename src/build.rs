@@ -21,11 +21,24 @@ pub struct Built {
     pub warnings: Diagnostics,
 }
 
+/// Reports how many files of how many are written, as a build goes.
+pub type Progress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
 /// Builds the handbook in `root` into its output folder (or `output_dir` when given).
 pub fn build(
     root: &Path,
     mode: BuildMode,
     output_dir: Option<&Path>,
+) -> Result<Built, Diagnostics> {
+    build_with_progress(root, mode, output_dir, &|_, _| {})
+}
+
+/// Like [`build`], reporting progress (for a progress bar on long builds).
+pub fn build_with_progress(
+    root: &Path,
+    mode: BuildMode,
+    output_dir: Option<&Path>,
+    progress: Progress<'_>,
 ) -> Result<Built, Diagnostics> {
     let start = Instant::now();
     let loaded = handbook::load(root, LoadOptions::default());
@@ -35,7 +48,7 @@ pub fn build(
     let mut warnings = loaded.diagnostics;
     let theme = Theme::load(root, &h.config.config.build.theme)?;
     let out = output_dir.map_or_else(|| h.config.output_dir(), Path::to_path_buf);
-    let (pages, written) = write(&h, &theme, mode, &out).map_err(|d| {
+    let (pages, written) = write(&h, &theme, mode, &out, progress).map_err(|d| {
         let mut all = warnings.clone();
         all.extend(d);
         all
@@ -56,6 +69,7 @@ pub fn write(
     theme: &Theme,
     mode: BuildMode,
     out: &Path,
+    progress: Progress<'_>,
 ) -> Result<(usize, Written), Diagnostics> {
     let site = Site::new(h, theme, mode).map_err(render_failed)?;
     let files: Vec<(String, Output)> = site
@@ -64,7 +78,7 @@ pub fn write(
         .map(|o| (site.path(o), o))
         .collect();
     let pages = files.iter().filter(|(p, _)| p.ends_with(".html")).count();
-    let written = write_site(&site, out, &files)?;
+    let written = write_site(&site, out, &files, progress)?;
     Ok((pages, written))
 }
 
@@ -73,6 +87,7 @@ pub fn write_site(
     site: &Site<'_>,
     out: &Path,
     files: &[(String, Output)],
+    progress: Progress<'_>,
 ) -> Result<Written, Diagnostics> {
     let config = &site.handbook.config;
     let inputs: Vec<PathBuf> = [
@@ -100,11 +115,17 @@ pub fn write_site(
         })
     };
     output::check_target(&config.root, out, &inputs).map_err(as_diagnostic)?;
+    let done = std::sync::atomic::AtomicUsize::new(0);
     output::publish(out, files, |&o| {
-        site.render(o).map_err(|e| output::WriteError::Render {
+        let content = site.render(o).map_err(|e| output::WriteError::Render {
             template: site.theme.template_file(&config.root, &e.template),
             message: format!("cannot render {}: {}", site.path(o), e.message),
-        })
+        });
+        progress(
+            done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+            files.len(),
+        );
+        content
     })
     .map_err(as_diagnostic)
 }

@@ -178,7 +178,7 @@ impl Session {
             .into_iter()
             .map(|o| (site.path(o), o))
             .collect();
-        let written = crate::build::write_site(&site, &self.output_dir, &files)?;
+        let written = crate::build::write_site(&site, &self.output_dir, &files, &|_, _| {})?;
         self.written = written.hashes;
         Ok(files.into_iter().map(|(p, _)| p).collect())
     }

@@ -1,5 +1,6 @@
 //! `procbook build [DIR]`: the whole site, published only when everything succeeded.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use anstream::{eprint, eprintln, println};
@@ -9,8 +10,33 @@ use procbook::build;
 use procbook::messages::{self, ERROR, WARNING};
 use procbook::site::BuildMode;
 
+/// Builds with fewer files than this finish before a bar would help.
+const PROGRESS_FROM: usize = 5_000;
+
 pub fn run(dir: &Path, output: Option<PathBuf>) -> Outcome {
-    match build::build(dir, BuildMode::Publish, output.as_deref()) {
+    // A progress bar only on a terminal (indicatif draws nothing otherwise), for long builds.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} files  {eta} left")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |done: usize, total: usize| {
+        if let Some(bar) = &bar {
+            if done == 1 && total >= PROGRESS_FROM {
+                bar.set_length(total as u64);
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar.set_position(done as u64);
+        }
+    };
+    let result = build::build_with_progress(dir, BuildMode::Publish, output.as_deref(), &progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    match result {
         Ok(built) => {
             // Unassigned roles are a report of their own (`check`, the index page's gaps):
             // here they are counted, other warnings are shown in full.

@@ -166,10 +166,11 @@ fn recode<'a>(field: &'a Field, text: &'a str) -> &'a str {
 }
 
 fn is_blank(text: &str, blank: &[String]) -> bool {
+    // `blank` is lowercased once when loaded; most cells are longer than any blank marker.
     text.is_empty()
-        || blank
-            .iter()
-            .any(|b| b.eq_ignore_ascii_case(text) || b.to_lowercase() == text.to_lowercase())
+        || blank.iter().any(|b| {
+            b.len() == text.len() && (b.eq_ignore_ascii_case(text) || *b == text.to_lowercase())
+        })
 }
 
 /// The canonical spelling of an allowed value, matched ignoring case.
