@@ -7,6 +7,9 @@
 
 mod export;
 mod pages;
+mod rows;
+
+pub use rows::RowCache;
 
 use std::collections::BTreeMap;
 
@@ -90,6 +93,10 @@ pub struct Site<'a> {
     cells: Vec<String>,
     /// Why each rule involves its role, rendered once per rule.
     whys: Vec<String>,
+    /// Each procurement's part of the outputs that gather them all, made on first use.
+    rows: std::sync::OnceLock<Result<Vec<std::sync::Arc<rows::RowFragments>>, String>>,
+    /// Where watch mode keeps those parts between rebuilds.
+    cache: Option<&'a RowCache>,
 }
 
 impl<'a> Site<'a> {
@@ -184,7 +191,29 @@ impl<'a> Site<'a> {
             gaps,
             cells,
             whys,
+            rows: std::sync::OnceLock::new(),
+            cache: None,
         })
+    }
+
+    /// Keeps procurements' fragments in `cache` between rebuilds (watch mode).
+    pub fn with_cache(mut self, cache: &'a RowCache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// Each procurement's fragments, in row order.
+    fn rows(&self) -> Result<&[std::sync::Arc<rows::RowFragments>], RenderError> {
+        let made = self
+            .rows
+            .get_or_init(|| rows::fragments(self, self.cache).map_err(|e| e.to_string()));
+        match made {
+            Ok(rows) => Ok(rows),
+            Err(message) => Err(RenderError {
+                template: "partials".into(),
+                message: message.clone(),
+            }),
+        }
     }
 
     /// A hash of everything many pages share: when it is unchanged, a change can only have
@@ -339,9 +368,9 @@ impl<'a> Site<'a> {
             Output::NotFound => html(pages::not_found(self)),
             Output::Feed => export::feed(self).map(|s| Content::from(s.into_bytes())),
             Output::SearchIndex => Ok(export::search_index(self).into()),
-            Output::SearchProcurements => Ok(export::search_procurements(self).into()),
-            Output::ProjectsJson => Ok(export::projects_json(self)),
-            Output::StakeholdersCsv => Ok(export::stakeholders_csv(self)),
+            Output::SearchProcurements => export::search_procurements(self),
+            Output::ProjectsJson => export::projects_json(self),
+            Output::StakeholdersCsv => export::stakeholders_csv(self),
             Output::Asset(i) => Ok(self.theme.assets[i].1.clone().into()),
         }
     }

@@ -19,7 +19,7 @@ use crate::build::render_failed;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::handbook::{Handbook, LoadOptions, Sources};
 use crate::output;
-use crate::site::{BuildMode, Output, Site};
+use crate::site::{BuildMode, Output, RowCache, Site};
 use crate::theme::Theme;
 
 /// What a changed path is to the handbook.
@@ -101,6 +101,8 @@ pub struct Session {
     /// Changes of rebuilds that failed: applied again with the next ones, so that nothing a
     /// failed rebuild skipped (a new theme, resources, book.toml) is lost once it succeeds.
     pending: BTreeSet<ChangeKind>,
+    /// Each procurement's part of the pages that gather them all, kept between rebuilds.
+    rows: RowCache,
 }
 
 impl Session {
@@ -129,6 +131,7 @@ impl Session {
             handbook,
             written: HashMap::new(),
             pending: BTreeSet::new(),
+            rows: RowCache::default(),
         };
         let files = session.publish_all()?;
         let mut warnings = loaded.diagnostics;
@@ -171,8 +174,9 @@ impl Session {
 
     /// Writes every output into a fresh folder and swaps it in (the first build, a new config).
     fn publish_all(&mut self) -> Result<Vec<String>, Diagnostics> {
-        let site =
-            Site::new(&self.handbook, &self.theme, self.mode.clone()).map_err(render_failed)?;
+        let site = Site::new(&self.handbook, &self.theme, self.mode.clone())
+            .map_err(render_failed)?
+            .with_cache(&self.rows);
         let files: Vec<(String, Output)> = site
             .outputs()
             .into_iter()
@@ -254,11 +258,15 @@ impl Session {
                 Site::new(&self.handbook, &self.theme, self.mode.clone()).map_err(render_failed)?;
             let new = Site::new(&handbook, &theme, self.mode.clone()).map_err(render_failed)?;
             let outputs = if everything || old.fingerprint() != new.fingerprint() {
+                // Site-wide pieces changed: no procurement's fragments can be reused.
+                self.rows.clear();
                 new.outputs()
             } else {
                 touched(&old, &new)
             };
-            let (written, removed) = self.write_changed(&new, &outputs)?;
+            let new = new.with_cache(&self.rows);
+            let (written, removed) =
+                write_changed(&mut self.written, &self.output_dir, &new, &outputs)?;
             (outputs.len(), written, removed)
         };
         self.handbook = handbook;
@@ -273,74 +281,72 @@ impl Session {
             warnings,
         })
     }
+}
 
-    /// Renders `outputs`, rewrites the files whose bytes changed (each atomically), and removes
-    /// files of pages that no longer exist.
-    fn write_changed(
-        &mut self,
-        site: &Site<'_>,
-        outputs: &[Output],
-    ) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
-        let rendered: Vec<Result<(String, crate::output::Content), String>> = outputs
-            .par_iter()
-            .map(|&o| {
-                let path = site.path(o);
-                site.render(o)
-                    .map(|bytes| (path, bytes))
-                    .map_err(|e| e.to_string())
-            })
-            .collect();
-        let mut changed = Vec::new();
-        let mut problems = Diagnostics::default();
-        for r in rendered {
-            match r {
-                Ok((path, bytes)) => {
-                    let hash = bytes.hash();
-                    if self.written.get(&path) != Some(&hash) {
-                        changed.push((path, bytes, hash));
-                    }
+/// Renders `outputs`, rewrites the files whose bytes changed (each atomically), and removes
+/// files of pages that no longer exist. `written` holds the hash of every file on disk.
+fn write_changed(
+    written_files: &mut HashMap<String, u64>,
+    output_dir: &Path,
+    site: &Site<'_>,
+    outputs: &[Output],
+) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
+    let rendered: Vec<Result<(String, crate::output::Content), String>> = outputs
+        .par_iter()
+        .map(|&o| {
+            let path = site.path(o);
+            site.render(o)
+                .map(|bytes| (path, bytes))
+                .map_err(|e| e.to_string())
+        })
+        .collect();
+    let mut changed = Vec::new();
+    let mut problems = Diagnostics::default();
+    for r in rendered {
+        match r {
+            Ok((path, bytes)) => {
+                let hash = bytes.hash();
+                if written_files.get(&path) != Some(&hash) {
+                    changed.push((path, bytes, hash));
                 }
-                Err(e) => problems.push(Diagnostic::error("template", "themes", e)),
             }
+            Err(e) => problems.push(Diagnostic::error("template", "themes", e)),
         }
-        if problems.has_errors() {
-            return Err(problems);
-        }
-        let current: BTreeSet<String> = site.outputs().into_iter().map(|o| site.path(o)).collect();
-        let stale: Vec<String> = self
-            .written
-            .keys()
-            .filter(|p| !current.contains(*p))
-            .cloned()
-            .collect();
-        let out = self.output_dir.clone();
-        changed
-            .par_iter()
-            .map(|(path, bytes, _)| output::write_file(&out, path, bytes))
-            .collect::<Result<Vec<()>, _>>()
-            .map_err(|e| {
-                Diagnostics::from(Diagnostic::error("write", out.clone(), e.to_string()))
-            })?;
-        for path in &stale {
-            let _ = std::fs::remove_file(out.join(path));
-            self.written.remove(path);
-            // Folders left empty go too: a clean build has none.
-            let mut dir = Path::new(path).parent();
-            while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                if std::fs::remove_dir(out.join(d)).is_err() {
-                    break;
-                }
-                dir = d.parent();
-            }
-        }
-        let mut written = Vec::with_capacity(changed.len());
-        for (path, _, hash) in changed {
-            self.written.insert(path.clone(), hash);
-            written.push(path);
-        }
-        written.sort();
-        Ok((written, stale))
     }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    let current: BTreeSet<String> = site.outputs().into_iter().map(|o| site.path(o)).collect();
+    let stale: Vec<String> = written_files
+        .keys()
+        .filter(|p| !current.contains(*p))
+        .cloned()
+        .collect();
+    let out = output_dir.to_path_buf();
+    changed
+        .par_iter()
+        .map(|(path, bytes, _)| output::write_file(&out, path, bytes))
+        .collect::<Result<Vec<()>, _>>()
+        .map_err(|e| Diagnostics::from(Diagnostic::error("write", out.clone(), e.to_string())))?;
+    for path in &stale {
+        let _ = std::fs::remove_file(out.join(path));
+        written_files.remove(path);
+        // Folders left empty go too: a clean build has none.
+        let mut dir = Path::new(path).parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            if std::fs::remove_dir(out.join(d)).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    let mut written = Vec::with_capacity(changed.len());
+    for (path, _, hash) in changed {
+        written_files.insert(path.clone(), hash);
+        written.push(path);
+    }
+    written.sort();
+    Ok((written, stale))
 }
 
 /// The outputs a change can have touched when the site-wide pieces are the same: changed

@@ -3,8 +3,8 @@
 //! format it lands in.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{Output, Site, SiteInfo};
@@ -62,9 +62,8 @@ struct RoleJson<'s> {
     rules: Vec<&'s str>,
 }
 
-/// `projects.json` (schema `procbook.projects/1`, see docs/formats.md): each procurement with
-/// its stakeholder plan; rule texts are listed once, at the top.
-pub(super) fn projects_json(site: &Site<'_>) -> Content {
+/// One procurement's object in projects.json.
+pub(super) fn project_json(site: &Site<'_>, i: usize) -> Vec<u8> {
     let h = site.handbook;
     let rules = &h.rules;
     let schema = &h.procurements.schema;
@@ -74,45 +73,52 @@ pub(super) fn projects_json(site: &Site<'_>) -> Content {
             .map(|p| p.id.as_str())
             .collect::<Vec<_>>()
     };
-    let projects: Vec<Vec<u8>> = h
-        .procurements
-        .rows
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let plan = &h.plans[i];
-            let project = ProjectJson {
-                id: &p.id,
-                url: site.path(Output::Project(i)),
-                title: h.procurements.title(p),
-                stage: h.procurements.stage(p),
-                attributes: schema
-                    .public_fields()
-                    .map(|(f, field)| (field.name.as_str(), p.value(f).map(|v| v.display())))
-                    .collect(),
-                roles: plan
-                    .roles()
-                    .map(|r| {
-                        let role = RoleJson {
-                            assignee: h.assignee(i, r),
-                            levels: plan
-                                .row(r)
-                                .iter()
-                                .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
-                                .collect(),
-                            sign_off: phase_ids(plan.sign_offs(r)),
-                            rules: plan
-                                .rules_for(rules, r)
-                                .map(|x| rules.rules[x].id.as_str())
-                                .collect(),
-                        };
-                        (rules.roles[r].id.as_str(), role)
-                    })
-                    .collect(),
-            };
-            serde_json::to_vec(&project).unwrap_or_default()
-        })
-        .collect();
+    let p = &h.procurements.rows[i];
+    let plan = &h.plans[i];
+    let project = ProjectJson {
+        id: &p.id,
+        url: site.path(Output::Project(i)),
+        title: h.procurements.title(p),
+        stage: h.procurements.stage(p),
+        attributes: schema
+            .public_fields()
+            .map(|(f, field)| (field.name.as_str(), p.value(f).map(|v| v.display())))
+            .collect(),
+        roles: plan
+            .roles()
+            .map(|r| {
+                let role = RoleJson {
+                    assignee: h.assignee(i, r),
+                    levels: plan
+                        .row(r)
+                        .iter()
+                        .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
+                        .collect(),
+                    sign_off: phase_ids(plan.sign_offs(r)),
+                    rules: plan
+                        .rules_for(rules, r)
+                        .map(|x| rules.rules[x].id.as_str())
+                        .collect(),
+                };
+                (rules.roles[r].id.as_str(), role)
+            })
+            .collect(),
+    };
+    serde_json::to_vec(&project).unwrap_or_default()
+}
+
+/// `projects.json` (schema `procbook.projects/1`, see docs/formats.md): each procurement with
+/// its stakeholder plan; rule texts are listed once, at the top.
+pub(super) fn projects_json(site: &Site<'_>) -> Result<Content, RenderError> {
+    let h = site.handbook;
+    let rules = &h.rules;
+    let phase_ids = |set: PhaseSet| {
+        set.iter()
+            .filter_map(|i| rules.phases.get(i))
+            .map(|p| p.id.as_str())
+            .collect::<Vec<_>>()
+    };
+    let rows = site.rows()?;
     let doc = ProjectsJson {
         schema: "procbook.projects/1",
         title: &site.info.title,
@@ -155,59 +161,59 @@ pub(super) fn projects_json(site: &Site<'_>) -> Content {
             })
             .collect(),
     };
-    // The projects are serialised in parallel and spliced into the document's last field.
+    // The projects (made per procurement, in parallel) are spliced into the last field.
     let mut head = serde_json::to_vec(&doc).unwrap_or_default();
     head.pop();
     head.extend_from_slice(b",\"projects\":[");
-    let mut parts = Vec::with_capacity(projects.len() + 2);
-    parts.push(head);
-    for (n, mut p) in projects.into_iter().enumerate() {
+    let comma = Arc::new(b",".to_vec());
+    let mut parts = Vec::with_capacity(2 * rows.len() + 2);
+    parts.push(Arc::new(head));
+    for (n, row) in rows.iter().enumerate() {
         if n > 0 {
-            p.insert(0, b',');
+            parts.push(Arc::clone(&comma));
         }
-        parts.push(p);
+        parts.push(Arc::clone(&row.json));
     }
-    parts.push(b"]}\n".to_vec());
-    parts.into()
+    parts.push(Arc::new(b"]}\n".to_vec()));
+    Ok(parts.into())
 }
 
 /// `stakeholders.csv`: one row per procurement × role × phase the role takes part in.
-pub(super) fn stakeholders_csv(site: &Site<'_>) -> Content {
+pub(super) fn stakeholders_csv(site: &Site<'_>) -> Result<Content, RenderError> {
+    let header = Arc::new(b"project,role,phase,level,sign_off,assignee,rules\n".to_vec());
+    let rows = site.rows()?;
+    Ok(std::iter::once(header)
+        .chain(rows.iter().map(|r| Arc::clone(&r.csv)))
+        .collect::<Vec<_>>()
+        .into())
+}
+
+/// One procurement's rows in stakeholders.csv.
+pub(super) fn project_csv(site: &Site<'_>, i: usize) -> Vec<u8> {
     let h = site.handbook;
     let rules = &h.rules;
-    let header = b"project,role,phase,level,sign_off,assignee,rules\n".to_vec();
-    // Each procurement's rows are written on their own (in parallel), then joined in order.
-    let parts: Vec<Vec<u8>> = (0..h.plans.len())
-        .into_par_iter()
-        .map(|i| {
-            let plan = &h.plans[i];
-            let p = &h.procurements.rows[i];
-            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-            for r in plan.roles() {
-                for (ph, cell) in plan.row(r).iter().enumerate() {
-                    let Some(c) = cell else { continue };
-                    let trace: Vec<&str> = plan
-                        .trace(rules, r, ph)
-                        .map(|x| rules.rules[x].id.as_str())
-                        .collect();
-                    let _ = w.write_record([
-                        spreadsheet_safe(&p.id).as_ref(),
-                        rules.roles[r].id.as_str(),
-                        rules.phases[ph].id.as_str(),
-                        rules.levels[c.level()].id.as_str(),
-                        if c.sign_off { "yes" } else { "no" },
-                        spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
-                        trace.join(";").as_str(),
-                    ]);
-                }
-            }
-            w.into_inner().unwrap_or_default()
-        })
-        .collect();
-    std::iter::once(header)
-        .chain(parts)
-        .collect::<Vec<_>>()
-        .into()
+    let plan = &h.plans[i];
+    let p = &h.procurements.rows[i];
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    for r in plan.roles() {
+        for (ph, cell) in plan.row(r).iter().enumerate() {
+            let Some(c) = cell else { continue };
+            let trace: Vec<&str> = plan
+                .trace(rules, r, ph)
+                .map(|x| rules.rules[x].id.as_str())
+                .collect();
+            let _ = w.write_record([
+                spreadsheet_safe(&p.id).as_ref(),
+                rules.roles[r].id.as_str(),
+                rules.phases[ph].id.as_str(),
+                rules.levels[c.level()].id.as_str(),
+                if c.sign_off { "yes" } else { "no" },
+                spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
+                trace.join(";").as_str(),
+            ]);
+        }
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 /// A cell starting with `=`, `+`, `-`, `@` (or a tab or CR) is a formula to a spreadsheet
@@ -258,40 +264,45 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
 /// `search-procurements.js`: the procurements' part of the search index, in a file of its own
 /// so that editing a guidance page does not rewrite it (and editing the CSV does not rewrite
 /// the guidance part).
-pub(super) fn search_procurements(site: &Site<'_>) -> Vec<u8> {
+pub(super) fn search_procurements(site: &Site<'_>) -> Result<Content, RenderError> {
+    let rows = site.rows()?;
+    let comma = Arc::new(b",".to_vec());
+    let mut parts = Vec::with_capacity(2 * rows.len() + 2);
+    parts.push(Arc::new(
+        b"window.PROCBOOK_SEARCH_PROCUREMENTS = {\"docs\":[".to_vec(),
+    ));
+    for (n, row) in rows.iter().enumerate() {
+        if n > 0 {
+            parts.push(Arc::clone(&comma));
+        }
+        parts.push(Arc::clone(&row.search));
+    }
+    parts.push(Arc::new(b"]};\n".to_vec()));
+    Ok(parts.into())
+}
+
+/// One procurement's entry in the search index: `[url, title, "procurement", text]`.
+pub(super) fn project_search(site: &Site<'_>, i: usize, url: &str) -> Vec<u8> {
     let h = site.handbook;
     let schema = &h.procurements.schema;
-    let docs: Vec<[String; 4]> = h
-        .procurements
-        .rows
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut text = p.id.clone();
-            for (f, field) in schema.public_fields() {
-                if Some(f) == schema.title {
-                    continue;
+    let p = &h.procurements.rows[i];
+    let mut text = p.id.clone();
+    for (f, field) in schema.public_fields() {
+        if Some(f) == schema.title {
+            continue;
+        }
+        if let Some(v) = p.value(f) {
+            text.push(' ');
+            match (field.kind, v) {
+                (crate::config::FieldKind::Markdown, crate::procurements::Value::Text(t)) => {
+                    markdown_words(t, SEARCH_TEXT_LIMIT, &mut text)
                 }
-                if let Some(v) = p.value(f) {
-                    text.push(' ');
-                    match (field.kind, v) {
-                        (
-                            crate::config::FieldKind::Markdown,
-                            crate::procurements::Value::Text(t),
-                        ) => markdown_words(t, SEARCH_TEXT_LIMIT, &mut text),
-                        _ => text.push_str(&field.display(v)),
-                    }
-                }
+                _ => text.push_str(&field.display(v)),
             }
-            [
-                site.path(Output::Project(i)),
-                h.procurements.title(p).to_string(),
-                "procurement".into(),
-                text,
-            ]
-        })
-        .collect();
-    search_script("PROCBOOK_SEARCH_PROCUREMENTS", docs)
+        }
+    }
+    let doc = [url, h.procurements.title(p), "procurement", text.as_str()];
+    script_safe(&serde_json::to_string(&doc).unwrap_or_default()).into_bytes()
 }
 
 /// `window.NAME = {"docs": [[url, title, kind, text], …]};`

@@ -63,7 +63,8 @@ struct IndexPage<'s> {
     total: usize,
     facets: Vec<Facet>,
     columns: Vec<&'s str>,
-    rows: Vec<IndexRow<'s>>,
+    /// The table's rows (`partials/index-row.html`, one per procurement).
+    rows: String,
     gaps: Vec<GapView<'s>>,
     untracked: Vec<&'s str>,
 }
@@ -84,15 +85,6 @@ struct Count {
 }
 
 #[derive(Serialize)]
-struct IndexRow<'s> {
-    id: &'s str,
-    slug: &'s str,
-    title: &'s str,
-    cells: Vec<String>,
-    roles: usize,
-}
-
-#[derive(Serialize)]
 struct GapView<'s> {
     slug: &'s str,
     title: &'s str,
@@ -107,11 +99,6 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
     let procurements = &h.procurements;
     let schema = &procurements.schema;
     let intro = h.guidance.intro();
-    let shown = |field: usize, row: usize| -> String {
-        procurements.rows[row]
-            .value(field)
-            .map_or_else(|| UNKNOWN.to_string(), |v| schema.fields[field].display(v))
-    };
     let facets = schema
         .facets
         .iter()
@@ -133,18 +120,11 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
             }
         })
         .collect();
-    let rows = procurements
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, p)| IndexRow {
-            id: &p.id,
-            slug: &p.slug,
-            title: procurements.title(p),
-            cells: schema.index_columns.iter().map(|&f| shown(f, i)).collect(),
-            roles: h.plans[i].roles().count(),
-        })
-        .collect();
+    let mut rows = String::new();
+    for row in site.rows()? {
+        rows.push_str(&row.index_row);
+        rows.push_str("\n  ");
+    }
     let gaps = site
         .gaps
         .iter()
@@ -658,23 +638,15 @@ struct RoleDetail<'s> {
 struct LevelGroup<'s> {
     id: &'s str,
     name: &'s str,
-    rows: Vec<RoleRow<'s>>,
-}
-
-#[derive(Serialize)]
-struct RoleRow<'s> {
-    slug: &'s str,
-    title: &'s str,
-    stage: &'s str,
-    phases: String,
-    sign_off: String,
+    count: usize,
+    /// The procurements' rows (`partials/role-row.html`).
+    rows: String,
 }
 
 pub(super) fn role(site: &Site<'_>, r: usize) -> Result<String, RenderError> {
     let h = site.handbook;
     let rules = &h.rules;
     let role = &rules.roles[r];
-    let procurements = &h.procurements;
     let mut groups: Vec<LevelGroup<'_>> = rules
         .levels
         .iter()
@@ -682,37 +654,21 @@ pub(super) fn role(site: &Site<'_>, r: usize) -> Result<String, RenderError> {
         .map(|l| LevelGroup {
             id: &l.id,
             name: &l.name,
-            rows: Vec::new(),
+            count: 0,
+            rows: String::new(),
         })
         .collect();
     let mut count = 0;
-    for (i, plan) in h.plans.iter().enumerate() {
-        let Some(top) = plan.top_level(r) else {
-            continue;
-        };
-        count += 1;
-        let p = &procurements.rows[i];
-        let names = |keep: &dyn Fn(crate::rules::Involvement) -> bool| {
-            plan.row(r)
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_some_and(keep))
-                .map(|(ph, _)| rules.phases[ph].name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        groups[rules.levels.len() - 1 - top].rows.push(RoleRow {
-            slug: &p.slug,
-            title: procurements.title(p),
-            stage: procurements
-                .stage(p)
-                .and_then(|s| rules.phase(s))
-                .map_or(UNKNOWN, |ph| rules.phases[ph].name.as_str()),
-            phases: names(&|c| c.level() == top),
-            sign_off: names(&|c| c.sign_off),
-        });
+    for row in site.rows()? {
+        for (_, top, html) in row.role_rows.iter().filter(|(role, _, _)| *role == r) {
+            count += 1;
+            let group = &mut groups[rules.levels.len() - 1 - top];
+            group.count += 1;
+            group.rows.push_str(html);
+            group.rows.push_str("\n  ");
+        }
     }
-    groups.retain(|g| !g.rows.is_empty());
+    groups.retain(|g| g.count > 0);
     let ctx = RolePage {
         base: site.base(
             Output::Role(r),
