@@ -432,29 +432,30 @@ pub struct Gap {
 /// Lead or sign-off roles with nobody assigned, for roles that have an assignee column. Roles
 /// without one are reported once each, as [`untracked_roles`].
 pub fn gaps(h: &Handbook) -> Vec<Gap> {
+    (0..h.plans.len())
+        .filter_map(|i| {
+            let roles = gap_roles(h, i);
+            (!roles.is_empty()).then_some(Gap {
+                procurement: i,
+                roles,
+            })
+        })
+        .collect()
+}
+
+/// The roles of procurement `i` that lead or sign off somewhere, have an assignee column, and
+/// nobody in it.
+pub fn gap_roles(h: &Handbook, i: usize) -> Vec<usize> {
     let lead = h.rules.levels.len().saturating_sub(1);
-    let tracked: Vec<usize> = (0..h.rules.roles.len())
+    let plan = &h.plans[i];
+    (0..h.rules.roles.len())
         .filter(|&r| {
             h.procurements
                 .schema
                 .assignee_field(&h.rules.roles[r].id)
                 .is_some()
         })
-        .collect();
-    h.plans
-        .iter()
-        .enumerate()
-        .filter_map(|(i, plan)| {
-            let roles: Vec<usize> = tracked
-                .iter()
-                .copied()
-                .filter(|&r| needs_owner(plan, r, lead) && h.assignee(i, r).is_none())
-                .collect();
-            (!roles.is_empty()).then_some(Gap {
-                procurement: i,
-                roles,
-            })
-        })
+        .filter(|&r| needs_owner(plan, r, lead) && h.assignee(i, r).is_none())
         .collect()
 }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::guidance::{relative_url, Page};
-use crate::handbook::{self, Handbook};
+use crate::handbook::Handbook;
 use crate::output::Content;
 use crate::theme::{RenderError, Theme};
 
@@ -88,7 +88,6 @@ pub struct Site<'a> {
     phase_guidance: Vec<Vec<Link>>,
     /// Roles whose involvement brings the public participation resources onto a page.
     participation_roles: Vec<usize>,
-    gaps: Vec<handbook::Gap>,
     /// Matrix cells, rendered once: `[not involved, level 0, level 0 + sign-off, level 1, …]`.
     cells: Vec<String>,
     /// Why each rule involves its role, rendered once per rule.
@@ -176,7 +175,6 @@ impl<'a> Site<'a> {
             .filter(|(_, r)| r.participation)
             .map(|(i, _)| i)
             .collect();
-        let gaps = handbook::gaps(handbook);
         let (cells, whys) = pages::fragments(handbook, theme)?;
         Ok(Site {
             handbook,
@@ -188,7 +186,6 @@ impl<'a> Site<'a> {
             role_guidance,
             phase_guidance,
             participation_roles,
-            gaps,
             cells,
             whys,
             rows: std::sync::OnceLock::new(),

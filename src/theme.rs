@@ -22,6 +22,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "index.html", "guide.html", "project.html", "role.html", "roles.html",
     "resources.html", "search.html", "404.html", "resources.xml",
     "partials/cell.html", "partials/why.html", "partials/index-row.html", "partials/role-row.html",
+    "partials/gap.html",
 );
 
 /// The default theme's static files, published under `assets/`.

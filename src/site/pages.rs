@@ -65,7 +65,9 @@ struct IndexPage<'s> {
     columns: Vec<&'s str>,
     /// The table's rows (`partials/index-row.html`, one per procurement).
     rows: String,
-    gaps: Vec<GapView<'s>>,
+    gap_count: usize,
+    /// The list of gaps (`partials/gap.html`, one per procurement with gaps).
+    gaps: String,
     untracked: Vec<&'s str>,
 }
 
@@ -82,13 +84,6 @@ struct Facet {
 struct Count {
     label: String,
     count: usize,
-}
-
-#[derive(Serialize)]
-struct GapView<'s> {
-    slug: &'s str,
-    title: &'s str,
-    roles: Vec<&'s str>,
 }
 
 /// How a blank value is shown and counted.
@@ -125,22 +120,13 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
         rows.push_str(&row.index_row);
         rows.push_str("\n  ");
     }
-    let gaps = site
-        .gaps
-        .iter()
-        .map(|g| {
-            let p = &procurements.rows[g.procurement];
-            GapView {
-                slug: &p.slug,
-                title: procurements.title(p),
-                roles: g
-                    .roles
-                    .iter()
-                    .map(|&r| h.rules.roles[r].name.as_str())
-                    .collect(),
-            }
-        })
-        .collect();
+    let mut gaps = String::new();
+    let mut gap_count = 0;
+    for gap in site.rows()?.iter().filter_map(|r| r.gap.as_ref()) {
+        gap_count += 1;
+        gaps.push_str(gap);
+        gaps.push('\n');
+    }
     let page = IndexPage {
         base: site.base(
             Output::Index,
@@ -159,6 +145,7 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
             .map(|&f| schema.fields[f].label.as_str())
             .collect(),
         rows,
+        gap_count,
         gaps,
         untracked: crate::handbook::untracked_roles(h)
             .into_iter()

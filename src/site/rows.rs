@@ -26,6 +26,8 @@ pub struct RowFragments {
     key: u64,
     /// Its `<tr>` in the index table (`partials/index-row.html`).
     pub index_row: String,
+    /// Its entry in the home page's list of gaps (`partials/gap.html`), if it has gaps.
+    pub gap: Option<String>,
     /// (role, the role's deepest level, its `<tr>` on that role's page: `partials/role-row.html`).
     pub role_rows: Vec<(usize, usize, String)>,
     /// Its object in projects.json.
@@ -69,6 +71,13 @@ struct IndexRow<'s> {
     title: &'s str,
     cells: Vec<String>,
     roles: usize,
+}
+
+#[derive(Serialize)]
+struct GapRow<'s> {
+    slug: &'s str,
+    title: &'s str,
+    roles: Vec<&'s str>,
 }
 
 #[derive(Serialize)]
@@ -191,9 +200,32 @@ fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError
         )?;
         role_rows.push((r, top, html.trim().to_string()));
     }
+    let gap_roles = crate::handbook::gap_roles(h, i);
+    let gap = if gap_roles.is_empty() {
+        None
+    } else {
+        let roles = gap_roles
+            .iter()
+            .map(|&r| rules.roles[r].name.as_str())
+            .collect();
+        Some(
+            site.theme
+                .render(
+                    "partials/gap.html",
+                    &GapRow {
+                        slug: &p.slug,
+                        title,
+                        roles,
+                    },
+                )?
+                .trim()
+                .to_string(),
+        )
+    };
     Ok(RowFragments {
         key,
         index_row: index_row.trim().to_string(),
+        gap,
         role_rows,
         json: Arc::new(export::project_json(site, i)),
         csv: Arc::new(export::project_csv(site, i)),
