@@ -64,7 +64,7 @@ pub struct Written {
 
 /// The hash watch mode uses to tell whether a file's bytes changed.
 pub fn hash_bytes(bytes: &[u8]) -> u64 {
-    Content::from(bytes.to_vec()).hash()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// The bytes of one output file, possibly in several parts: large exports are assembled from

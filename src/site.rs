@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::guidance::{relative_url, Page};
+use crate::guidance::Page;
 use crate::handbook::Handbook;
 use crate::output::Content;
 use crate::theme::{RenderError, Theme};
@@ -389,11 +389,6 @@ impl<'a> Site<'a> {
     /// The prefix that leads from the page at `path` back to the site root (`../../`).
     fn root(path: &str) -> String {
         "../".repeat(path.matches('/').count())
-    }
-
-    /// A link from the page at `from` to `to` (both relative to the site root).
-    pub fn href(from: &str, to: &str) -> String {
-        relative_url(from, to)
     }
 
     fn counts_by<K: Ord>(&self, key: impl Fn(usize) -> K) -> BTreeMap<K, usize> {

@@ -103,6 +103,8 @@ pub struct Session {
     pending: BTreeSet<ChangeKind>,
     /// Each procurement's part of the pages that gather them all, kept between rebuilds.
     rows: RowCache,
+    /// `Site::fingerprint` of the last good build.
+    fingerprint: u64,
 }
 
 impl Session {
@@ -132,6 +134,7 @@ impl Session {
             written: HashMap::new(),
             pending: BTreeSet::new(),
             rows: RowCache::default(),
+            fingerprint: 0,
         };
         let files = session.publish_all()?;
         let mut warnings = loaded.diagnostics;
@@ -184,6 +187,7 @@ impl Session {
             .collect();
         let written = crate::build::write_site(&site, &self.output_dir, &files, &|_, _| {})?;
         self.written = written.hashes;
+        self.fingerprint = site.fingerprint();
         Ok(files.into_iter().map(|(p, _)| p).collect())
     }
 
@@ -253,22 +257,22 @@ impl Session {
         let everything = theme_changed
             || changes.contains(&ChangeKind::Rules)
             || changes.contains(&ChangeKind::Resources);
-        let (rendered, written, removed) = {
-            let old =
-                Site::new(&self.handbook, &self.theme, self.mode.clone()).map_err(render_failed)?;
+        let (rendered, written, removed, fingerprint) = {
             let new = Site::new(&handbook, &theme, self.mode.clone()).map_err(render_failed)?;
-            let outputs = if everything || old.fingerprint() != new.fingerprint() {
+            let fingerprint = new.fingerprint();
+            let outputs = if everything || fingerprint != self.fingerprint {
                 // Site-wide pieces changed: no procurement's fragments can be reused.
                 self.rows.clear();
                 new.outputs()
             } else {
-                touched(&old, &new)
+                touched(&self.handbook, &handbook)
             };
             let new = new.with_cache(&self.rows);
             let (written, removed) =
                 write_changed(&mut self.written, &self.output_dir, &new, &outputs)?;
-            (outputs.len(), written, removed)
+            (outputs.len(), written, removed, fingerprint)
         };
+        self.fingerprint = fingerprint;
         self.handbook = handbook;
         self.theme = theme;
         let mut warnings = loaded.diagnostics;
@@ -351,8 +355,7 @@ fn write_changed(
 
 /// The outputs a change can have touched when the site-wide pieces are the same: changed
 /// guidance pages, changed procurements, and the pages that gather them.
-fn touched(old: &Site<'_>, new: &Site<'_>) -> Vec<Output> {
-    let (a, b) = (old.handbook, new.handbook);
+fn touched(a: &Handbook, b: &Handbook) -> Vec<Output> {
     let mut outputs = Vec::new();
     let guidance_changed = a.guidance.pages != b.guidance.pages;
     if guidance_changed {

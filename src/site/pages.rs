@@ -199,7 +199,6 @@ struct GuideView<'s> {
     toc: Vec<&'s markdown::Heading>,
     prev: Option<&'s NavItem>,
     next: Option<&'s NavItem>,
-    applies: Option<String>,
 }
 
 pub(super) fn guide(site: &Site<'_>, index: usize) -> Result<String, RenderError> {
@@ -218,7 +217,6 @@ pub(super) fn guide(site: &Site<'_>, index: usize) -> Result<String, RenderError
             .and_then(|p| p.checked_sub(1))
             .and_then(|p| site.nav.get(p)),
         next: position.and_then(|p| site.nav.get(p + 1)),
-        applies: None,
     };
     let ctx = GuidePage {
         base: site.base(
