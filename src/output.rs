@@ -107,20 +107,39 @@ impl Content {
         })
     }
 
-    /// Writes the bytes to `path`, part by part.
+    /// Writes the bytes to `path`, many parts per system call.
     pub fn write_to(&self, path: &Path) -> io::Result<()> {
-        use std::io::Write;
-        let mut file = fs::File::create(path)?;
-        for part in &self.0 {
-            file.write_all(part)?;
-        }
-        Ok(())
+        write_parts(&mut fs::File::create(path)?, &self.0)
     }
 
     /// The bytes in one buffer.
     pub fn to_vec(&self) -> Vec<u8> {
         self.0.iter().flat_map(|p| p.iter().copied()).collect()
     }
+}
+
+/// Writes `parts` in order with vectored writes: a large export of tens of thousands of parts
+/// takes a few dozen system calls rather than one per part.
+fn write_parts(out: &mut impl io::Write, parts: &[std::sync::Arc<Vec<u8>>]) -> io::Result<()> {
+    // Linux's limit on the parts of one writev call.
+    const BATCH: usize = 1024;
+    for batch in parts.chunks(BATCH) {
+        let mut slices: Vec<io::IoSlice<'_>> = batch
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| io::IoSlice::new(p))
+            .collect();
+        let mut rest = &mut slices[..];
+        while !rest.is_empty() {
+            match out.write_vectored(rest) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 impl From<Vec<u8>> for Content {
@@ -220,7 +239,8 @@ pub fn publish<T: Sync>(
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
     fs::create_dir_all(parent).map_err(io_error(parent))?;
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    remove_stale(parent, &name);
+    let tmp = parent.join(temp_name(&name, TMP, std::process::id()));
     if tmp.exists() {
         fs::remove_dir_all(&tmp).map_err(io_error(&tmp))?;
     }
@@ -241,6 +261,79 @@ pub fn publish<T: Sync>(
     result
 }
 
+/// The temporary folders a publish makes beside the output folder `name`:
+/// `.{name}.tmp-{pid}` holds the new site while it is written (and the old one while it is
+/// removed), `.{name}.old-{pid}` the old site while it is swapped out where folders cannot be
+/// exchanged in one step.
+const TMP: &str = "tmp";
+const OLD: &str = "old";
+
+fn temp_name(name: &str, kind: &str, pid: u32) -> String {
+    format!(".{name}.{kind}-{pid}")
+}
+
+/// The process id in `file`, when it is one of the temporary folder names of output `name`.
+fn temp_pid(file: &str, name: &str) -> Option<u32> {
+    let rest = file
+        .strip_prefix('.')?
+        .strip_prefix(name)?
+        .strip_prefix('.')?;
+    let pid = rest
+        .strip_prefix(TMP)
+        .or_else(|| rest.strip_prefix(OLD))?
+        .strip_prefix('-')?;
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Removes the temporary folders that builds of the same output folder left behind when they
+/// were killed. Only a folder named like ours, whose process is gone, is touched, and then only
+/// when it carries the marker (written first into every temporary folder) or is empty.
+/// Problems are ignored: a leftover folder is untidy, not harmful.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| temp_pid(f, name)) else {
+            continue;
+        };
+        // `file_type` does not follow symbolic links: a link is never followed or removed.
+        if pid == std::process::id()
+            || is_running(pid)
+            || !entry.file_type().is_ok_and(|t| t.is_dir())
+        {
+            continue;
+        }
+        let dir = entry.path();
+        if fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file()) {
+            let _ = fs::remove_dir_all(&dir);
+        } else {
+            let _ = fs::remove_dir(&dir);
+        }
+    }
+}
+
+/// Whether process `pid` may still be running (when that cannot be told: yes).
+#[cfg(unix)]
+fn is_running(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return true;
+    };
+    rustix::process::test_kill_process(pid) != Err(rustix::io::Errno::SRCH)
+}
+
+#[cfg(not(unix))]
+fn is_running(_pid: u32) -> bool {
+    true
+}
+
 /// Renders every file into `tmp`. A file whose bytes equal the previous site's is hard-linked
 /// from it rather than written, so it keeps its modification time (and costs no write).
 fn write_all<T: Sync>(
@@ -250,6 +343,9 @@ fn write_all<T: Sync>(
     previous: Option<&Path>,
 ) -> Result<Written, WriteError> {
     fs::create_dir_all(tmp).map_err(io_error(tmp))?;
+    // The marker first: a build killed half-way leaves a folder that the next one recognises.
+    let marker = tmp.join(MARKER);
+    fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))?;
     let mut dirs: Vec<&str> = files
         .iter()
         .filter_map(|(p, _)| p.rfind('/').map(|i| &p[..i]))
@@ -275,8 +371,6 @@ fn write_all<T: Sync>(
             Ok((path.clone(), data.len() as u64, data.hash(), !unchanged))
         })
         .collect::<Result<Vec<(String, u64, u64, bool)>, WriteError>>()?;
-    let marker = tmp.join(MARKER);
-    fs::write(&marker, MARKER_TEXT).map_err(io_error(&marker))?;
     Ok(Written {
         files: sizes.len(),
         bytes: sizes.iter().map(|s| s.1).sum(),
@@ -294,13 +388,19 @@ fn count_files(dir: &Path) -> usize {
         .count()
 }
 
-/// Puts `tmp` where `out` is. The old site is moved aside first and removed last, so at every
-/// moment one complete site exists on disk.
+/// Puts `tmp` where `out` is. Where the system can, the two folders are exchanged in one step,
+/// so the output folder holds the old site or the new one at every moment, even if procbook
+/// is killed; elsewhere the old site is moved aside first and removed last.
 fn swap(tmp: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), WriteError> {
     if !out.exists() {
         return fs::rename(tmp, out).map_err(io_error(out));
     }
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if exchange(tmp, out).is_ok() {
+        // `tmp` now holds the previous site.
+        let _ = fs::remove_dir_all(tmp);
+        return Ok(());
+    }
+    let old = parent.join(temp_name(name, OLD, std::process::id()));
     if old.exists() {
         fs::remove_dir_all(&old).map_err(io_error(&old))?;
     }
@@ -317,9 +417,46 @@ fn swap(tmp: &Path, out: &Path, parent: &Path, name: &str) -> Result<(), WriteEr
     Ok(())
 }
 
+/// Exchanges two folders atomically (`renameat2` with `RENAME_EXCHANGE` on Linux).
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "macos"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(io::Error::from)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_os = "macos")))]
+fn exchange(_a: &Path, _b: &Path) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file that takes at most 7 bytes per call, as a slow or full device may.
+    struct Trickle(Vec<u8>);
+
+    impl io::Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(7);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn parts_are_written_whole_and_in_order_even_by_partial_writes() {
+        let parts: Vec<std::sync::Arc<Vec<u8>>> = (0..3000)
+            .map(|i| std::sync::Arc::new(format!("{i},").into_bytes()))
+            .chain([std::sync::Arc::new(Vec::new())])
+            .collect();
+        let mut out = Trickle(Vec::new());
+        write_parts(&mut out, &parts).unwrap();
+        assert_eq!(out.0, Content::from(parts).to_vec());
+    }
 
     fn files(names: &[&str]) -> Vec<(String, String)> {
         names
@@ -419,6 +556,66 @@ mod tests {
         })
         .unwrap();
         assert!(!out.join("old.html").exists());
+    }
+
+    #[test]
+    fn temporary_folder_names_are_recognised_exactly() {
+        assert_eq!(temp_pid(".site.tmp-123", "site"), Some(123));
+        assert_eq!(temp_pid(".site.old-9", "site"), Some(9));
+        for other in [
+            ".site.tmp-",
+            ".site.tmp-12a",
+            ".site.tmp-+1",
+            ".sites.tmp-1",
+            ".site.new-1",
+            "site.tmp-1",
+            ".site.tmp-99999999999",
+        ] {
+            assert_eq!(temp_pid(other, "site"), None, "{other}");
+        }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn only_stale_temporary_folders_of_dead_builds_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        // A process that has ended (and been waited for) has a free pid.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let make = |name: &str, marker: bool, other: bool| {
+            let d = dir.path().join(name);
+            fs::create_dir_all(&d).unwrap();
+            if marker {
+                fs::write(d.join(MARKER), MARKER_TEXT).unwrap();
+            }
+            if other {
+                fs::write(d.join("index.html"), "x").unwrap();
+            }
+        };
+        make(&format!(".site.tmp-{dead}"), true, true);
+        make(&format!(".site.old-{dead}"), true, true);
+        make(
+            &format!(".site.tmp-{}", dead.wrapping_add(1_000_000)),
+            false,
+            false,
+        );
+        make(&format!(".site.tmp-{dead}0"), false, true); // no marker: not ours
+        make(".site.tmp-1", true, true); // pid 1 is running
+        make(&format!(".other.tmp-{dead}"), true, true); // another output folder's
+        remove_stale(dir.path(), "site");
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected = vec![
+            format!(".other.tmp-{dead}"),
+            ".site.tmp-1".to_string(),
+            format!(".site.tmp-{dead}0"),
+        ];
+        expected.sort();
+        assert_eq!(left, expected);
     }
 
     #[test]
