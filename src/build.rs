@@ -1,6 +1,7 @@
 //! `build`: the whole pipeline from a handbook folder to a published site — load, plan, render,
 //! write — with every problem as a located diagnostic.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -8,6 +9,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::handbook::{self, Handbook, LoadOptions};
 use crate::output::{self, Written};
 use crate::site::{BuildMode, Output, Site};
+use crate::slug;
 use crate::theme::Theme;
 
 /// What a successful build did.
@@ -115,6 +117,10 @@ pub fn write_site(
         })
     };
     output::check_target(&config.root, out, &inputs).map_err(as_diagnostic)?;
+    let clashes = check_paths(site, files);
+    if clashes.has_errors() {
+        return Err(clashes);
+    }
     let done = std::sync::atomic::AtomicUsize::new(0);
     output::publish(out, files, |&o| {
         let content = site.render(o).map_err(|e| output::WriteError::Render {
@@ -128,6 +134,86 @@ pub fn write_site(
         content
     })
     .map_err(as_diagnostic)
+}
+
+/// Checks the site's file names before anything is written: two outputs at one path (ignoring
+/// case, as Windows and macOS do) would overwrite each other, and a name Windows refuses would
+/// make the site impossible to copy there. Slugs already avoid both; this also catches names
+/// that are not slugs, such as a role id `index` or a theme file `con.css`.
+fn check_paths(site: &Site<'_>, files: &[(String, Output)]) -> Diagnostics {
+    let mut problems = Diagnostics::default();
+    let mut seen: HashMap<String, Output> = HashMap::with_capacity(files.len());
+    for (path, o) in files {
+        let (what, file, line) = origin(site, *o);
+        if let Some(first) = seen.insert(path.to_lowercase(), *o) {
+            let (first_what, first_file, first_line) = origin(site, first);
+            let d = Diagnostic::error(
+                "output-collision",
+                file.clone().or(first_file).unwrap_or_default(),
+                format!("{first_what} and {what} would both be published as {path}"),
+            )
+            .with_help("rename one of them (Windows and macOS do not tell capital letters from small ones in file names)");
+            problems.push(match line.or(first_line) {
+                Some(l) => d.at_line(l),
+                None => d,
+            });
+        }
+        if let Some(part) = path.split('/').find(|p| slug::is_windows_reserved(p)) {
+            let d = Diagnostic::error(
+                "output-name",
+                file.unwrap_or_default(),
+                format!("{what} would be published as {path}, but Windows cannot use \"{part}\" as a file name"),
+            )
+            .with_help("names such as CON, PRN, AUX, NUL, COM1 and LPT1 are reserved by Windows; rename it");
+            problems.push(match line {
+                Some(l) => d.at_line(l),
+                None => d,
+            });
+        }
+    }
+    problems
+}
+
+/// What an output shows, in the office's words, and the file (and line) it comes from; procbook's
+/// own pages come from no file.
+fn origin(site: &Site<'_>, o: Output) -> (String, Option<PathBuf>, Option<usize>) {
+    let h = site.handbook;
+    let config = &h.config;
+    let shown = |p: &Path| {
+        Some(crate::diagnostics::display_path(
+            &config.root,
+            &config.path(p),
+        ))
+    };
+    match o {
+        Output::Project(i) => {
+            let row = &h.procurements.rows[i];
+            (
+                format!("the procurement \"{}\" (line {})", row.id, row.line),
+                shown(&config.config.procurements.file),
+                Some(row.line),
+            )
+        }
+        Output::Guide(i) => {
+            let page = &h.guidance.pages[i];
+            (
+                format!("the guidance page {}", page.file.display()),
+                Some(page.file.clone()),
+                None,
+            )
+        }
+        Output::Role(i) => (
+            format!("the role \"{}\"", h.rules.roles[i].id),
+            shown(&config.config.rules.file),
+            None,
+        ),
+        Output::Asset(i) => (
+            format!("the theme file {}", site.theme.assets[i].0),
+            shown(Path::new("themes")),
+            None,
+        ),
+        other => (format!("procbook's page {}", site.path(other)), None, None),
+    }
 }
 
 /// A template that fails before any page is rendered (a partial), as a diagnostic.

@@ -300,15 +300,20 @@ pub fn url_for(source: &str) -> String {
     if source == INTRO {
         return "index.html".into();
     }
-    let mut parts: Vec<String> = source
+    let (dirs, file) = source.rsplit_once('/').unwrap_or(("", source));
+    // A folder whose name has no letter or digit adds nothing (an empty part would make `//`,
+    // which the file system reads as `/`: two pages could then share a file unnoticed).
+    let mut parts: Vec<String> = dirs
         .split('/')
-        .map(|p| slugify(p.trim_end_matches(".md")))
+        .map(slugify)
+        .filter(|p| !p.is_empty())
         .collect();
-    if let Some(last) = parts.last_mut() {
-        if source.ends_with(INTRO) || last.is_empty() {
-            *last = "index".into();
-        }
-    }
+    let last = slugify(file.trim_end_matches(".md"));
+    parts.push(if file == INTRO || last.is_empty() {
+        "index".into()
+    } else {
+        last
+    });
     format!("guide/{}.html", parts.join("/"))
 }
 
@@ -335,7 +340,11 @@ pub fn files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> 
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(content_dir).sort_by_file_name() {
         match entry {
-            Ok(e) if e.file_type().is_file() && is_page(e.path()) => files.push(e.into_path()),
+            // A symbolic link is read like the file it points to; one that points nowhere is
+            // reported when it is read, never skipped in silence.
+            Ok(e) if (e.file_type().is_file() || e.path_is_symlink()) && is_page(e.path()) => {
+                files.push(e.into_path())
+            }
             Ok(_) => {}
             Err(e) => diagnostics.push(Diagnostic::error(
                 "io",
@@ -375,10 +384,16 @@ pub fn load_page(
 ) -> Result<Page, Vec<Diagnostic>> {
     let file = display_path(root, path);
     let text = std::fs::read_to_string(path).map_err(|e| {
+        let why = match std::fs::read_link(path) {
+            Ok(target) if e.kind() == std::io::ErrorKind::NotFound => {
+                format!("it is a link to {}, which does not exist", target.display())
+            }
+            _ => e.to_string(),
+        };
         vec![Diagnostic::error(
             "io",
             file.clone(),
-            format!("cannot read {}: {e}", path.display()),
+            format!("cannot read {}: {why}", path.display()),
         )]
     })?;
     parse_page(&text, source_name(content_dir, path), file, raw_html)
@@ -555,6 +570,10 @@ mod tests {
             "guide/roles/legal-officer.html"
         );
         assert_eq!(url_for("roles/_index.md"), "guide/roles/index.html");
+        assert_eq!(url_for("!!!/roles.md"), "guide/roles.html");
+        assert_eq!(url_for("a/???/b.md"), "guide/a/b.html");
+        assert_eq!(url_for("???.md"), "guide/index.html");
+        assert_eq!(url_for("CON.md"), "guide/con-page.html");
     }
 
     #[test]

@@ -44,6 +44,13 @@ pub fn slugify(text: &str) -> String {
     out
 }
 
+/// Whether Windows refuses `name` (one part of a path) as a file name: a device name such as
+/// `CON` or `com1`, with or without an extension.
+pub fn is_windows_reserved(name: &str) -> bool {
+    let stem = name.split('.').next().unwrap_or(name);
+    WINDOWS_RESERVED.contains(&stem.to_ascii_lowercase().as_str())
+}
+
 /// A heading id in the style of GitHub and Zola: lowercase, runs of anything but letters and
 /// digits become one `-`. Unlike [`slugify`] it keeps non-ASCII letters, since ids never become
 /// file names.
@@ -86,6 +93,10 @@ mod tests {
         assert_eq!(slugify("CON"), "con-page");
         assert_eq!(slugify("nul"), "nul-page");
         assert_eq!(slugify("console"), "console");
+        assert!(is_windows_reserved("CON.html"));
+        assert!(is_windows_reserved("lpt1"));
+        assert!(!is_windows_reserved("con-page.html"));
+        assert!(!is_windows_reserved("console.html"));
     }
 
     #[test]
