@@ -498,6 +498,9 @@ impl Watcher {
         while let Ok(event) = self.events.recv_timeout(self.debounce) {
             collect(event, &mut paths);
         }
+        // A watched folder named by an event was removed, moved or made again: its watch may be
+        // gone even if a folder of that name exists now, so the next `arm` watches it afresh.
+        self.armed.retain(|p| !paths.contains(p));
         Some(paths)
     }
 }
@@ -564,6 +567,9 @@ pub fn run(
         let Some(paths) = watcher.next_batch(Duration::from_secs(3600)) else {
             continue;
         };
+        // Folders made again are watched before they are read, so that a file saved into one
+        // meanwhile is either read now or seen in the next batch.
+        watcher.arm(session.sources(), &session.theme_dir());
         let changes = session.changes(&paths);
         if changes.is_empty() {
             continue;
