@@ -31,7 +31,7 @@ pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
         let _ = writeln!(
             out,
             "{BOLD}{}{BOLD:#} {DIM}({}){DIM:#}",
-            file.display(),
+            visible(&file.display().to_string()),
             counts(errors, ds.len() - errors)
         );
         let mut last_help = None;
@@ -43,13 +43,13 @@ pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
             let _ = writeln!(
                 out,
                 "  {style}{word}{style:#}: {}{}",
-                location(d),
-                d.message
+                visible(&location(d)),
+                visible(&d.message)
             );
             // The same advice on consecutive lines is given once.
             if let Some(help) = &d.help {
                 if last_help != Some(help) {
-                    let _ = writeln!(out, "    {HELP}help:{HELP:#} {help}");
+                    let _ = writeln!(out, "    {HELP}help:{HELP:#} {}", visible(help));
                 }
             }
             last_help = d.help.as_ref();
@@ -57,6 +57,23 @@ pub fn diagnostics_text(diagnostics: &Diagnostics) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Control characters from the inputs (an id or file name holding ESC, NUL, a carriage
+/// return) shown as visible symbols (␛, ␀, ␍), so they can neither garble nor restyle the
+/// terminal. Line breaks and tabs stay.
+fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    let shown = |c: char| match c {
+        '\n' | '\t' => c,
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+        '\u{7f}' => '\u{2421}',
+        c if c.is_control() => '\u{fffd}',
+        c => c,
+    };
+    if text.chars().all(|c| shown(c) == c) {
+        return text.into();
+    }
+    text.chars().map(shown).collect::<String>().into()
 }
 
 fn location(d: &Diagnostic) -> String {
