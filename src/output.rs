@@ -22,7 +22,7 @@ const MARKER_TEXT: &str =
 /// Why a site could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("{path}: {source}")]
+    #[error("{path}: {}", plain_reason(source))]
     Io { path: PathBuf, source: io::Error },
     #[error("the output folder {0} exists and was not made by procbook, so it is not replaced")]
     NotOurs(PathBuf),
@@ -41,6 +41,24 @@ impl WriteError {
             WriteError::Io { .. } => Some("the previous site was left as it was"),
             WriteError::Render { .. } => None,
         }
+    }
+}
+
+/// An I/O error in words an office can act on, keeping the system's code for searching.
+fn plain_reason(e: &io::Error) -> String {
+    let what = match e.kind() {
+        io::ErrorKind::StorageFull => "no space left on the disk",
+        io::ErrorKind::QuotaExceeded => "the disk quota is used up",
+        io::ErrorKind::ReadOnlyFilesystem => "the disk is read-only",
+        io::ErrorKind::PermissionDenied => "permission denied",
+        io::ErrorKind::ResourceBusy => {
+            "the folder is in use and cannot be replaced (a mount point cannot be: build into a folder inside it)"
+        }
+        _ => return e.to_string(),
+    };
+    match e.raw_os_error() {
+        Some(code) => format!("{what} (os error {code})"),
+        None => what.to_string(),
     }
 }
 

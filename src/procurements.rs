@@ -792,10 +792,23 @@ fn check_ids(rows: &[Procurement], source: &IdSource, shown: &Path, diagnostics:
     collisions.sort_by_key(|rs| rs[0].line);
     for rs in collisions {
         let ids = list(rs.iter().map(|r| format!("\"{}\" (line {})", r.id, r.line)));
+        // Long ids may differ only past the point where page names are cut.
+        let help = if rs.iter().any(|r| r.id.len() > crate::slug::MAX_LEN) {
+            format!("page names ignore case, spaces and punctuation, and keep only their first {} characters; make the ids differ in letters or digits near the start", crate::slug::MAX_LEN)
+        } else {
+            "page names ignore case, spaces and punctuation; make the ids differ in letters or digits".to_string()
+        };
         diagnostics.push(
-            Diagnostic::error("id-slug-collision", shown.to_path_buf(), format!("the ids {ids} would all get the page name \"{}.html\"", rs[0].slug))
-                .at_line(rs[1].line)
-                .with_help("page names ignore case, spaces and punctuation; make the ids differ in letters or digits"),
+            Diagnostic::error(
+                "id-slug-collision",
+                shown.to_path_buf(),
+                format!(
+                    "the ids {ids} would all get the page name \"{}.html\"",
+                    rs[0].slug
+                ),
+            )
+            .at_line(rs[1].line)
+            .with_help(help),
         );
     }
 }
