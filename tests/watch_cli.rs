@@ -7,80 +7,17 @@
 mod fixture;
 #[path = "watch_support/process.rs"]
 mod process;
+#[path = "watch_support/watched.rs"]
+mod watched;
 
-use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use fixture::{clean_build, fixture_copy, tree, tree_difference, write_by_rename};
+use fixture::{fixture_copy, tree, tree_difference, write_by_rename};
 use process::{Running, Stream};
 use tempfile::TempDir;
-
-/// A handbook being watched: the temporary folder, the handbook in it, and the process.
-struct Watched {
-    // Fields drop in order: the process is killed before its folder is removed.
-    procbook: Running,
-    tmp: TempDir,
-    book: PathBuf,
-}
-
-impl Watched {
-    fn start(extra: &[&str]) -> Watched {
-        let (tmp, book) = fixture_copy();
-        Watched::start_in(tmp, book, extra)
-    }
-
-    fn start_in(tmp: TempDir, book: PathBuf, extra: &[&str]) -> Watched {
-        let mut args: Vec<&OsStr> = vec!["watch".as_ref(), book.as_os_str()];
-        args.extend(extra.iter().map(OsStr::new));
-        let mut procbook = Running::start(&args, tmp.path());
-        procbook.wait_for_line(Stream::Out, 0, "the first build", |l| {
-            l.starts_with("built ")
-        });
-        Watched {
-            tmp,
-            book,
-            procbook,
-        }
-    }
-
-    fn path(&self, relative: &str) -> PathBuf {
-        self.book.join(relative)
-    }
-
-    fn site(&self, relative: &str) -> PathBuf {
-        self.book.join("site").join(relative)
-    }
-
-    /// Waits until the site file `relative` contains `text`.
-    fn wait_for_text(&mut self, relative: &str, text: &str) {
-        let path = self.site(relative);
-        let what = format!("{relative} contains {text:?}");
-        self.procbook.wait_until(&what, |_| {
-            fs::read_to_string(&path).is_ok_and(|t| t.contains(text))
-        });
-    }
-
-    /// Waits until the site equals a clean build of the handbook as it now is.
-    fn wait_for_clean_build(&mut self) {
-        let expected = clean_build(&self.book, &self.tmp.path().join("clean"))
-            .unwrap_or_else(|why| panic!("the handbook should build:\n{why}"));
-        let site = self.book.join("site");
-        let mut last = None;
-        let what = "the site equals a clean build";
-        let waited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.procbook.wait_until(what, |_| {
-                last = tree_difference(&tree(&site), &expected);
-                last.is_none()
-            })
-        }));
-        if let Err(panic) = waited {
-            eprintln!("still different:\n{}", last.unwrap_or_default());
-            std::panic::resume_unwind(panic);
-        }
-    }
-}
+use watched::Watched;
 
 fn edited(text: &str, marker: &str) -> String {
     format!("{text}\nA paragraph added: {marker}.\n")

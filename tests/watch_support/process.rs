@@ -68,8 +68,19 @@ impl Running {
     }
 
     /// Polls `ready` every 10 ms until it holds; panics with the process's output after [`WAIT`].
-    pub fn wait_until(&mut self, what: &str, mut ready: impl FnMut(&Running) -> bool) {
-        let deadline = Instant::now() + WAIT;
+    pub fn wait_until(&mut self, what: &str, ready: impl FnMut(&Running) -> bool) {
+        self.wait_until_within(WAIT, what, ready);
+    }
+
+    /// Polls `ready` every 10 ms until it holds; panics with the process's output after `wait`,
+    /// or as soon as the process has exited.
+    pub fn wait_until_within(
+        &mut self,
+        wait: Duration,
+        what: &str,
+        mut ready: impl FnMut(&Running) -> bool,
+    ) {
+        let deadline = Instant::now() + wait;
         while !ready(self) {
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!(
@@ -79,12 +90,17 @@ impl Running {
             }
             if Instant::now() > deadline {
                 panic!(
-                    "timed out after {WAIT:?} waiting until {what}; procbook printed:\n{}",
+                    "timed out after {wait:?} waiting until {what}; procbook printed:\n{}",
                     self.log()
                 );
             }
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Whether the process is still running (it has neither exited nor crashed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// Waits for a line on `stream` that `matches`, after the first `skip` such lines.
