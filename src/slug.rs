@@ -8,10 +8,11 @@
 /// The longest slug, in bytes; longer ones are cut (at a `-` where possible).
 pub const MAX_LEN: usize = 80;
 
-/// Names Windows refuses as file names, whatever the extension.
+/// Names Windows refuses as file names, whatever the extension (Microsoft's list has COM0 and
+/// LPT0 too).
 const WINDOWS_RESERVED: &[&str] = &[
-    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+    "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
 ];
 
 /// `"EC–2025/014 Café"` → `"ec-2025-014-cafe"`. Empty when the text has no letter or digit.
