@@ -360,12 +360,34 @@ pub fn toml_error_at(
     let position = e
         .span()
         .map(|s| LineIndex::with_offset(source, line_offset).position(s.start));
-    let message = e.message().trim().replace('\n', ": ");
+    let mut message = e.message().trim().replace('\n', ": ");
+    if message.is_empty() || stray_control(source, e.span()).is_some() {
+        message = unreadable_at(source, e.span());
+    }
     let (message, help) = split_expected(&message);
     let d = Diagnostic::error("toml", file, message).at(position);
     match help {
         Some(h) => d.with_help(h),
         None => d,
+    }
+}
+
+/// The control character (other than a tab or a line end) where a TOML error is, if any.
+fn stray_control(source: &str, span: Option<std::ops::Range<usize>>) -> Option<char> {
+    span.and_then(|s| source.get(s.start..))
+        .and_then(|rest| rest.chars().next())
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// What to say where the TOML parser gives no message (it gives none for some stray characters)
+/// or only says what it expected instead of an invisible character.
+fn unreadable_at(source: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match stray_control(source, span) {
+        Some(c) => format!(
+            "an invisible control character (U+{:04X}) is here, which TOML does not allow; delete it",
+            u32::from(c)
+        ),
+        None => "the text cannot be read as TOML here".to_string(),
     }
 }
 

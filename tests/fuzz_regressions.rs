@@ -1,6 +1,11 @@
 //! Inputs the fuzz targets (fuzz/) found to break procbook, each with the behaviour it now has.
 //! One test per finding; the input is the fuzzer's, minimized.
 
+use std::path::PathBuf;
+
+use procbook::diagnostics::{Column, Diagnostics};
+use procbook::guidance;
+use procbook::rules;
 use procbook::slug::slugify;
 
 /// slug: "com0:" became the slug "com0", a name Windows reserves (as it does COM1–COM9).
@@ -9,4 +14,50 @@ fn com0_and_lpt0_are_not_used_as_page_names() {
     assert_eq!(slugify("com0:"), "com0-page");
     assert_eq!(slugify("LPT0"), "lpt0-page");
     assert_eq!(slugify("com10"), "com10");
+}
+
+/// front_matter: a control character in a TOML comment gave an error with an empty message
+/// (the toml crate has none for it), shown as "content/x.md:2:17: " and nothing more.
+#[test]
+fn a_control_character_in_front_matter_is_named() {
+    let e = guidance::parse_page(
+        "+++\ndescription =[#\0\0high}\n+++\nbody\n",
+        "x.md".into(),
+        PathBuf::from("content/x.md"),
+        true,
+    )
+    .unwrap_err();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].line, Some(2));
+    assert_eq!(e[0].column, Some(Column::Number(17)));
+    assert_eq!(
+        e[0].message,
+        "an invisible control character (U+0000) is here, which TOML does not allow; delete it"
+    );
+}
+
+/// rules_file: the same in roles.toml; and where the parser does give a message for a control
+/// character, it only says what it expected ("expected newline"), not what is wrong.
+#[test]
+fn a_control_character_in_the_rules_file_is_named() {
+    for (text, column, code) in [
+        ("# Phases\0\n", 9, "U+0000"),
+        ("x = 1 # \u{7f}\n", 9, "U+007F"),
+    ] {
+        let mut d = Diagnostics::default();
+        assert!(rules::parse_str(text.into(), "data/roles.toml".into(), &mut d).is_none());
+        let e = d.iter().next().unwrap();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert_eq!(e.column, Some(Column::Number(column)), "{e}");
+        assert!(e.message.contains(code), "{e}");
+    }
+    // Errors at a tab or a line end keep the parser's own words.
+    let mut d = Diagnostics::default();
+    assert!(rules::parse_str("x =\n".into(), "data/roles.toml".into(), &mut d).is_none());
+    assert!(!d
+        .iter()
+        .next()
+        .unwrap()
+        .message
+        .contains("control character"));
 }
