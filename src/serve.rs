@@ -5,7 +5,9 @@
 //!
 //! The HTTP side serves files only from the build folder: every path is decoded and checked
 //! component by component, so `..`, encoded `%2e%2e`, backslashes and absolute paths never
-//! reach the file system.
+//! reach the file system. Each connection is HTTP/1.1 with bounded request heads and a deadline
+//! for sending them, and request bodies are refused, so a stuck or hostile client holds neither
+//! memory nor a connection for long.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -13,12 +15,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::StreamExt;
@@ -26,6 +31,16 @@ use tokio_stream::StreamExt;
 /// Where pages find the live-reload script.
 pub const LIVE_SCRIPT: &str = "/__procbook/live.js";
 const EVENTS: &str = "/__procbook/events";
+
+/// How long a client has to send a request's head, from connecting or from the end of its
+/// previous response; then the connection is closed. A page's event stream is a response in
+/// progress, so it is not cut.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most a request's head (request line and headers) may take; a longer one gets 431.
+/// A browser's is well under 8 KiB, and hyper needs at least 8 KiB of buffer.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The most headers a request may have (431 beyond).
+const MAX_HEADERS: usize = 100;
 
 /// What open pages are told after a rebuild.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +92,54 @@ pub fn router(live: Live) -> Router {
         .route(LIVE_SCRIPT, get(live_script))
         .route(EVENTS, get(events))
         .fallback(file)
+        .layer(middleware::from_fn(refuse_bodies))
         .with_state(live)
+}
+
+/// Serves `app` on `listener` until the runtime stops: one task per connection, each with the
+/// limits above. (`axum::serve` sets no header deadline, so idle connections would stay open.)
+pub async fn run(listener: tokio::net::TcpListener, app: Router) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            // Out of file descriptors, or a connection reset before it was accepted: wait a
+            // moment rather than spin; idle connections time out and free descriptors.
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        tokio::spawn(async move {
+            // A client that goes away or breaks the protocol ends only its own connection.
+            let _ = connection.await;
+        });
+    }
+}
+
+/// The preview only answers GET and HEAD, which have no body: a request that announces one is
+/// answered 413 and its connection closed, before any of the body is read.
+async fn refuse_bodies(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let announces_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|length| length.as_bytes() != b"0");
+    if announces_body {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            [(header::CONNECTION, "close")],
+            "this preview server accepts no request bodies\n",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// Binds `addr`'s address at its port or, when that is taken, one of the next 20.

@@ -86,8 +86,11 @@ pub fn run_serve(
     };
     let site_dir = scratch.path().join("site");
     let live = Live::new(site_dir.clone());
+    // Files are read on blocking threads; a few are enough for a preview, and a crowd of
+    // requests then waits its turn instead of starting hundreds of threads.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(8)
         .build()
     {
         Ok(r) => r,
@@ -110,10 +113,7 @@ pub fn run_serve(
         .map(|a| a.to_string())
         .unwrap_or_default();
     let url = format!("http://{address}/");
-    let app = serve::router(live.clone());
-    runtime.spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    runtime.spawn(serve::run(listener, serve::router(live.clone())));
     let watcher_live = live.clone();
     let dir = dir.to_path_buf();
     let mut opened = false;
