@@ -5,6 +5,7 @@
 //! and phase) is computed once in [`Site::new`]; each page's context is small and typed. Nothing
 //! here touches the disk: writing is `output.rs`'s job.
 
+mod blocks;
 mod export;
 mod pages;
 mod rows;
@@ -354,12 +355,19 @@ impl<'a> Site<'a> {
         let html = |r: Result<String, RenderError>| {
             r.map(|s| Content::from(self.finish_html(s).into_bytes()))
         };
+        let spliced = |r: Result<blocks::Html, RenderError>| {
+            r.map(|h| {
+                let mut parts = h.parts;
+                parts.push(std::sync::Arc::new(self.finish_html(h.tail).into_bytes()));
+                Content::from(parts)
+            })
+        };
         match output {
-            Output::Index => html(pages::index(self)),
+            Output::Index => spliced(pages::index(self)),
             Output::Guide(i) => html(pages::guide(self, i)),
             Output::Project(i) => html(pages::project(self, i)),
             Output::RolesIndex => html(pages::roles(self)),
-            Output::Role(i) => html(pages::role(self, i)),
+            Output::Role(i) => spliced(pages::role(self, i)),
             Output::Resources => html(pages::resources(self)),
             Output::Search => html(pages::search(self)),
             Output::NotFound => html(pages::not_found(self)),

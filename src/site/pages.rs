@@ -2,6 +2,9 @@
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
+use super::blocks::{render_with_blocks, Block, Html};
 use super::{Link, NavItem, Output, Site, SiteInfo};
 use crate::config::FieldKind;
 use crate::markdown::{self, Trust};
@@ -61,14 +64,14 @@ struct IndexPage<'s> {
     /// The intro's title, or the site's.
     heading: &'s str,
     total: usize,
-    facets: Vec<Facet>,
+    facets: &'s [Facet],
     columns: Vec<&'s str>,
     /// The table's rows (`partials/index-row.html`, one per procurement).
     rows: String,
     gap_count: usize,
     /// The list of gaps (`partials/gap.html`, one per procurement with gaps).
     gaps: String,
-    untracked: Vec<&'s str>,
+    untracked: &'s [&'s str],
 }
 
 #[derive(Serialize)]
@@ -89,12 +92,11 @@ struct Count {
 /// How a blank value is shown and counted.
 pub const UNKNOWN: &str = "Not known";
 
-pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
+pub(super) fn index(site: &Site<'_>) -> Result<Html, RenderError> {
     let h = site.handbook;
     let procurements = &h.procurements;
     let schema = &procurements.schema;
-    let intro = h.guidance.intro();
-    let facets = schema
+    let facets: Vec<Facet> = schema
         .facets
         .iter()
         .map(|&f| {
@@ -115,18 +117,42 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
             }
         })
         .collect();
-    let mut rows = String::new();
-    for row in site.rows()? {
-        rows.push_str(&row.index_row);
-        rows.push_str("\n  ");
-    }
-    let mut gaps = String::new();
-    let mut gap_count = 0;
-    for gap in site.rows()?.iter().filter_map(|r| r.gap.as_ref()) {
-        gap_count += 1;
-        gaps.push_str(gap);
-        gaps.push('\n');
-    }
+    let made = site.rows()?;
+    let row_gap = Arc::new(b"\n  ".to_vec());
+    let rows: Block = made
+        .iter()
+        .flat_map(|row| [Arc::clone(&row.index_row), Arc::clone(&row_gap)])
+        .collect();
+    let newline = Arc::new(b"\n".to_vec());
+    let gaps: Block = made
+        .iter()
+        .filter_map(|r| r.gap.as_ref())
+        .flat_map(|gap| [Arc::clone(gap), Arc::clone(&newline)])
+        .collect();
+    let gap_count = gaps.len() / 2;
+    let untracked: Vec<&str> = crate::handbook::untracked_roles(h)
+        .into_iter()
+        .map(|(r, _)| h.rules.roles[r].name.as_str())
+        .collect();
+    render_with_blocks(vec![rows, gaps], |mut blocks| {
+        let gaps = blocks.pop().unwrap_or_default();
+        let rows = blocks.pop().unwrap_or_default();
+        index_page(site, &facets, rows, gap_count, gaps, &untracked)
+    })
+}
+
+fn index_page(
+    site: &Site<'_>,
+    facets: &[Facet],
+    rows: String,
+    gap_count: usize,
+    gaps: String,
+    untracked: &[&str],
+) -> Result<String, RenderError> {
+    let h = site.handbook;
+    let procurements = &h.procurements;
+    let schema = &procurements.schema;
+    let intro = h.guidance.intro();
     let page = IndexPage {
         base: site.base(
             Output::Index,
@@ -147,10 +173,7 @@ pub(super) fn index(site: &Site<'_>) -> Result<String, RenderError> {
         rows,
         gap_count,
         gaps,
-        untracked: crate::handbook::untracked_roles(h)
-            .into_iter()
-            .map(|(r, _)| h.rules.roles[r].name.as_str())
-            .collect(),
+        untracked,
     };
     site.theme.render("index.html", &page)
 }
@@ -628,32 +651,47 @@ struct LevelGroup<'s> {
     rows: String,
 }
 
-pub(super) fn role(site: &Site<'_>, r: usize) -> Result<String, RenderError> {
-    let h = site.handbook;
-    let rules = &h.rules;
+pub(super) fn role(site: &Site<'_>, r: usize) -> Result<Html, RenderError> {
+    let rules = &site.handbook.rules;
+    let levels = rules.levels.len();
+    // Deepest level first.
+    let mut blocks: Vec<Block> = vec![Vec::new(); levels];
+    let row_gap = Arc::new(b"\n  ".to_vec());
+    for row in site.rows()? {
+        for (_, top, html) in row.role_rows.iter().filter(|(role, _, _)| *role == r) {
+            let block = &mut blocks[levels - 1 - top];
+            block.push(Arc::clone(html));
+            block.push(Arc::clone(&row_gap));
+        }
+    }
+    let counts: Vec<usize> = blocks.iter().map(|b| b.len() / 2).collect();
+    blocks.retain(|b| !b.is_empty());
+    render_with_blocks(blocks, |texts| role_page(site, r, &counts, texts))
+}
+
+/// The role page, given the rows of each level that has any (deepest first).
+fn role_page(
+    site: &Site<'_>,
+    r: usize,
+    counts: &[usize],
+    rows: Vec<String>,
+) -> Result<String, RenderError> {
+    let rules = &site.handbook.rules;
     let role = &rules.roles[r];
-    let mut groups: Vec<LevelGroup<'_>> = rules
+    let groups: Vec<LevelGroup<'_>> = rules
         .levels
         .iter()
         .rev()
-        .map(|l| LevelGroup {
+        .zip(counts)
+        .filter(|(_, &count)| count > 0)
+        .zip(rows)
+        .map(|((l, &count), rows)| LevelGroup {
             id: &l.id,
             name: &l.name,
-            count: 0,
-            rows: String::new(),
+            count,
+            rows,
         })
         .collect();
-    let mut count = 0;
-    for row in site.rows()? {
-        for (_, top, html) in row.role_rows.iter().filter(|(role, _, _)| *role == r) {
-            count += 1;
-            let group = &mut groups[rules.levels.len() - 1 - top];
-            group.count += 1;
-            group.rows.push_str(html);
-            group.rows.push_str("\n  ");
-        }
-    }
-    groups.retain(|g| g.count > 0);
     let ctx = RolePage {
         base: site.base(
             Output::Role(r),
@@ -667,7 +705,7 @@ pub(super) fn role(site: &Site<'_>, r: usize) -> Result<String, RenderError> {
             summary: &role.summary,
             responsibilities: &role.responsibilities,
             guidance: &site.role_guidance[r],
-            count,
+            count: counts.iter().sum(),
             groups,
         },
     };

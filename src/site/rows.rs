@@ -25,11 +25,11 @@ pub struct RowFragments {
     /// A hash of the procurement's row and plan: the entry is valid while it is unchanged.
     key: u64,
     /// Its `<tr>` in the index table (`partials/index-row.html`).
-    pub index_row: String,
+    pub index_row: Arc<Vec<u8>>,
     /// Its entry in the home page's list of gaps (`partials/gap.html`), if it has gaps.
-    pub gap: Option<String>,
+    pub gap: Option<Arc<Vec<u8>>>,
     /// (role, the role's deepest level, its `<tr>` on that role's page: `partials/role-row.html`).
-    pub role_rows: Vec<(usize, usize, String)>,
+    pub role_rows: Vec<(usize, usize, Arc<Vec<u8>>)>,
     /// Its object in projects.json.
     pub json: Arc<Vec<u8>>,
     /// Its rows in stakeholders.csv.
@@ -198,7 +198,7 @@ fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError
                 sign_off: names(&|c| c.sign_off),
             },
         )?;
-        role_rows.push((r, top, html.trim().to_string()));
+        role_rows.push((r, top, trimmed(html)));
     }
     let gap_roles = crate::handbook::gap_roles(h, i);
     let gap = if gap_roles.is_empty() {
@@ -208,23 +208,18 @@ fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError
             .iter()
             .map(|&r| rules.roles[r].name.as_str())
             .collect();
-        Some(
-            site.theme
-                .render(
-                    "partials/gap.html",
-                    &GapRow {
-                        slug: &p.slug,
-                        title,
-                        roles,
-                    },
-                )?
-                .trim()
-                .to_string(),
-        )
+        Some(trimmed(site.theme.render(
+            "partials/gap.html",
+            &GapRow {
+                slug: &p.slug,
+                title,
+                roles,
+            },
+        )?))
     };
     Ok(RowFragments {
         key,
-        index_row: index_row.trim().to_string(),
+        index_row: trimmed(index_row),
         gap,
         role_rows,
         json: Arc::new(export::project_json(site, i)),
@@ -235,4 +230,9 @@ fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError
             &site.path(Output::Project(i)),
         )),
     })
+}
+
+/// A partial's output without the whitespace around it, ready to be written as a part.
+fn trimmed(html: String) -> Arc<Vec<u8>> {
+    Arc::new(html.trim().as_bytes().to_vec())
 }
