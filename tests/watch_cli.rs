@@ -244,7 +244,7 @@ fn an_edit_saved_during_the_first_build_is_not_lost() {
                 .starts_with(".site.tmp")
         })
     };
-    procbook.wait_until("the first build is writing", |r| {
+    procbook.wait_until_within(Duration::from_secs(60), "the first build is writing", |r| {
         building(&book) || r.count("built") > 0
     });
     if procbook.count("built") > 0 {
@@ -259,5 +259,10 @@ fn an_edit_saved_during_the_first_build_is_not_lost() {
         book,
         procbook,
     };
-    w.wait_for_text("guide/roles.html", "saved during the first build");
+    // The first build of 3,000 rows comes first; a debug build on a busy machine takes a while.
+    w.wait_for_text_within(
+        Duration::from_secs(60),
+        "guide/roles.html",
+        "saved during the first build",
+    );
 }

@@ -51,9 +51,14 @@ impl Watched {
 
     /// Waits until the site file `relative` contains `text`.
     pub fn wait_for_text(&mut self, relative: &str, text: &str) {
+        self.wait_for_text_within(crate::fixture::WAIT, relative, text);
+    }
+
+    /// Waits up to `wait` until the site file `relative` contains `text`.
+    pub fn wait_for_text_within(&mut self, wait: std::time::Duration, relative: &str, text: &str) {
         let path = self.site(relative);
         let what = format!("{relative} contains {text:?}");
-        self.procbook.wait_until(&what, |_| {
+        self.procbook.wait_until_within(wait, &what, |_| {
             fs::read_to_string(&path).is_ok_and(|t| t.contains(text))
         });
     }
