@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Watch mode beside Hugo and Eleventy, in one run, with the shared harness
+# Watch mode beside Hugo, Eleventy and mdBook, in one run, with the shared harness
 # (../shared/bench/watch_latency.py): the peer workload is generated once (bench/peer/common.sh,
 # as in bench/compare_peers.sh), then each watcher is started in turn and, for each, EDITS edits
 # of the same guidance page (07-evaluation-of-ai-offers) and of the same CSV row (the middle
-# one) are timed until that page's output HTML holds the edit.
+# one) are timed until that page's output HTML holds the edit. mdBook (when installed under
+# PEERS_DIR) reads no CSV and is measured on at most MDBOOK_ROWS (1,000) rows: see below.
 #
 #     bench/compare_watch.sh                  # 10,000 rows, 10 edits of each kind
 #     ROWS=1000 EDITS=3 bench/compare_watch.sh
@@ -26,7 +27,8 @@ REPO=$PWD
 . bench/peer/common.sh
 ROWS=${ROWS:-10000}
 EDITS=${EDITS:-10}
-PEERS=${PEERS:-"procbook hugo eleventy"}
+PEERS=${PEERS:-"procbook hugo eleventy mdbook"}
+MDBOOK_ROWS=${MDBOOK_ROWS:-1000}
 KINDS=${KINDS:-"guide row"}
 TIMEOUT=${TIMEOUT:-300}
 WORK=${WORK:-/tmp/procbook-watch}
@@ -80,6 +82,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
   echo "procbook $PB_VERSION"
   [ -n "$HUGO" ] && echo "hugo $(hugo_version)"
   [ -f "$ELEVENTY" ] && echo "eleventy $(eleventy_version) (node $(node --version))"
+  [ -x "$MDBOOK" ] && echo "mdbook $(mdbook_version)"
   echo "rows $ROWS, edits $EDITS, edited page $EDIT_SLUG, edited row $ROW_ID"
   echo "cpus $(nproc), kernel $(uname -r)"
   echo "date $(date -u +%FT%TZ), load average at start $load_start"
@@ -89,7 +92,7 @@ cat "$RESULTS/versions.txt"
 # measure TOOL VERSION LABEL KIND -- CMD...: one watcher, EDITS edits of one KIND (guide or row).
 measure() {
   local tool=$1 version=$2 label=$3 kind=$4; shift 5
-  local cwd src out done_rx o=$OUT_ROOT/$tool
+  local cwd src out done_rx rows=$ROWS o=$OUT_ROOT/$tool extra=()
   rm -rf "$o"
   case $tool in
     procbook) cwd=$d
@@ -104,14 +107,25 @@ measure() {
       if [ "$kind" = guide ]; then src=guidance/$EDIT_SLUG.md; out=$o/guidance/$EDIT_SLUG/index.html
       else src=_data/procurements.csv; out=$o/projects/$ROW_ID/index.html; fi
       done_rx='Wrote [0-9]+ files?' ;;
+    mdbook) cwd=$md/mdbook; rows=$mrows; rm -rf "$cwd/book"
+      src=src/guidance/$EDIT_SLUG.md; out=$o/guidance/$EDIT_SLUG.html
+      done_rx='HTML book written'
+      # `mdbook watch` does no first build: the harness builds first, then waits for the ready line
+      extra=(--prebuild "$MDBOOK build --dest-dir $o" --ready-regex 'Watching for changes|Listening for changes') ;;
   esac
   echo "== $tool $label, $kind edits"
   # the harness exits 4 when a watcher failed; its record says why, and the run goes on
-  python3 "$SHARED/watch_latency.py" --peer "$tool" --version "$version" --rows "$ROWS" \
+  python3 "$SHARED/watch_latency.py" --peer "$tool" --version "$version" --rows "$rows" \
     --label="$label|$kind" --cwd "$cwd" --src "$src" --out "$out" --edits "$EDITS" \
     --timeout "$TIMEOUT" --done-regex "$done_rx" --results "$RESULTS/watch.jsonl" \
-    --log "$RESULTS/watch-logs.txt" -- "$@" || true
+    --log "$RESULTS/watch-logs.txt" "${extra[@]}" -- "$@" || true
   rm -rf "$o"
+}
+
+# not_run TOOL VERSION LABEL KIND ROWS WHY: a line in the table for what was not measured.
+not_run() {
+  python3 -c 'import json, sys; t, v, l, k, n, why = sys.argv[1:]; print(json.dumps({"peer": t,
+    "version": v, "rows": int(n), "label": l + "|" + k, "skipped": why}))' "$@" >> "$RESULTS/watch.jsonl"
 }
 
 for tool in $PEERS; do
@@ -122,19 +136,39 @@ for tool in $PEERS; do
           "$BIN" watch . --debounce 10 -o "$OUT_ROOT/procbook"
         measure procbook "$PB_VERSION" "watch" "$kind" -- "$BIN" watch . -o "$OUT_ROOT/procbook" ;;
       hugo)
-        if [ -z "$HUGO" ]; then echo "== hugo: not installed under $PEERS_DIR, skipped"; continue; fi
+        if [ -z "$HUGO" ]; then not_run hugo - "hugo --watch" "$kind" "$ROWS" "not installed"; continue; fi
         v=$(hugo_version)
         measure hugo "$v" "hugo --watch" "$kind" -- \
           "$HUGO" --watch --destination "$OUT_ROOT/hugo"
         measure hugo "$v" "hugo server" "$kind" -- \
           "$HUGO" server --bind 127.0.0.1 --port "$HUGO_PORT" --destination "$OUT_ROOT/hugo" ;;
       eleventy)
-        if [ ! -f "$ELEVENTY" ]; then echo "== eleventy: not installed under $PEERS_DIR, skipped"; continue; fi
+        if [ ! -f "$ELEVENTY" ]; then not_run eleventy - "--watch" "$kind" "$ROWS" "not installed"; continue; fi
         v=$(eleventy_version)
         measure eleventy "$v" "--watch" "$kind" -- \
           node "$ELEVENTY" --watch --quiet --output="$OUT_ROOT/eleventy"
         measure eleventy "$v" "--watch --incremental" "$kind" -- \
           node "$ELEVENTY" --watch --incremental --quiet --output="$OUT_ROOT/eleventy" ;;
+      mdbook)
+        # mdBook's build time grows with the square of the page count (../shared/bench/PEERS.md:
+        # 3.3 s at 1,000 rows, over 300 s at 10,000), and every watch rebuild is a full build, so
+        # it is measured on a workload of at most MDBOOK_ROWS rows, labelled with its size.
+        mrows=$((ROWS < MDBOOK_ROWS ? ROWS : MDBOOK_ROWS))
+        if [ ! -x "$MDBOOK" ]; then not_run mdbook - "watch" "$kind" "$mrows" "not installed"; continue; fi
+        v=$(mdbook_version)
+        if [ "$kind" = row ]; then
+          not_run mdbook "$v" "watch" row "$mrows" "no CSV: the generator writes one Markdown file per row"
+          continue
+        fi
+        md=$WORK/mdbook-n$mrows
+        grep -qs "Edit marker: none" "$md/mdbook/src/guidance/$EDIT_SLUG.md" || rm -f "$md/.done"
+        if [ ! -f "$md/.done" ]; then
+          python3 "$SHARED/gen_workload.py" --rows "$mrows" --guides 50 --seed 1 --peers mdbook --out "$md"
+          touch "$md/.done"
+        fi
+        measure mdbook "$v" "watch" "$kind" -- "$MDBOOK" watch --dest-dir "$OUT_ROOT/mdbook"
+        measure mdbook "$v" "watch --watcher native" "$kind" -- \
+          "$MDBOOK" watch --watcher native --dest-dir "$OUT_ROOT/mdbook" ;;
     esac
   done
 done
@@ -144,8 +178,8 @@ echo "load average at the end $load_end" >> "$RESULTS/versions.txt"
 python3 - "$RESULTS/watch.jsonl" "$ROWS" "$EDITS" "$load_start" "$load_end" > "$RESULTS/table.md" <<'PY'
 import json, sys
 path, rows, edits, load_start, load_end = sys.argv[1:]
-names = {"procbook": "procbook", "hugo": "Hugo", "eleventy": "Eleventy"}
-commands = {"procbook": "procbook ", "hugo": "", "eleventy": "eleventy "}
+names = {"procbook": "procbook", "hugo": "Hugo", "eleventy": "Eleventy", "mdbook": "mdBook"}
+commands = {"procbook": "procbook ", "hugo": "", "eleventy": "eleventy ", "mdbook": "mdbook "}
 kinds = {"guide": "guidance page", "row": "CSV row"}
 # The harness's initial_build_s ends after its 1.5 s wait for no further "finished" log line.
 QUIET = 1.5
@@ -159,9 +193,19 @@ for line in open(path):
     r = json.loads(line)
     label, _, kind = r["label"].rpartition("|")
     tool = "%s %s" % (names.get(r["peer"], r["peer"]), r["version"].lstrip("v"))
+    if r["rows"] != int(rows):
+        tool += " (**%s rows**)" % f"{r['rows']:,}"
     cmd = "`%s%s`" % (commands.get(r["peer"], ""), label)
+    if r.get("skipped"):
+        print(f"| {tool} | {cmd} | {kinds.get(kind, kind)} | not measured: {r['skipped']} | | | | |")
+        continue
     init = r.get("initial_build_s")
-    init = "%.1f s" % (init - QUIET) if init is not None else "–"
+    if r["peer"] == "mdbook":
+        init = "– (built before)"   # `mdbook watch` does no first build; the harness did it
+    elif init is not None:
+        init = "%.1f s" % (init - QUIET)
+    else:
+        init = "–"
     seen = "%d/%s" % (len(r.get("latency_ms", [])), edits)
     if "median_latency_ms" in r:
         page = f"{r['median_latency_ms']:,.0f} ms"

