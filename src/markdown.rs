@@ -113,6 +113,9 @@ pub fn render(text: &str, trust: Trust, rewrite: &dyn Fn(&str) -> Option<String>
 fn name_headings(events: &mut [Event<'_>], starts: &[usize]) -> Vec<Heading> {
     let mut headings = Vec::new();
     let mut used = std::collections::HashSet::new();
+    // The next suffix to try for each base id: every smaller one is taken, so many headings with
+    // the same text do not each try all the suffixes before theirs.
+    let mut next_suffix: std::collections::HashMap<String, usize> = Default::default();
     for &start in starts {
         let mut text = String::new();
         for e in &events[start + 1..] {
@@ -137,10 +140,15 @@ fn name_headings(events: &mut [Event<'_>], starts: &[usize]) -> Vec<Heading> {
             }
         };
         let mut unique = base.clone();
-        let mut n = 1;
-        while !used.insert(unique.clone()) {
-            unique = format!("{base}-{n}");
-            n += 1;
+        if !used.insert(unique.clone()) {
+            let n = next_suffix.entry(base.clone()).or_insert(1);
+            loop {
+                unique = format!("{base}-{n}");
+                *n += 1;
+                if used.insert(unique.clone()) {
+                    break;
+                }
+            }
         }
         *id = Some(CowStr::from(unique.clone()));
         headings.push(Heading {

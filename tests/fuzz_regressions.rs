@@ -2,11 +2,12 @@
 //! One test per finding; the input is the fuzzer's, minimized.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use procbook::diagnostics::{Column, Diagnostics};
-use procbook::guidance;
-use procbook::rules;
+use procbook::markdown::{self, Trust};
 use procbook::slug::slugify;
+use procbook::{guidance, rules};
 
 /// slug: "com0:" became the slug "com0", a name Windows reserves (as it does COM1–COM9).
 #[test]
@@ -60,4 +61,29 @@ fn a_control_character_in_the_rules_file_is_named() {
         .unwrap()
         .message
         .contains("control character"));
+}
+
+/// markdown_links: each heading whose text repeats an earlier one tried every suffix before its
+/// own (`-1`, `-2`, …), so a page of 20,000 headings "a" took minutes to render (quadratic);
+/// found by running the target on a long page. Ids stay as before: the first free suffix.
+#[test]
+fn many_repeated_headings_render_quickly_with_the_same_ids() {
+    let none = |_: &str| None;
+    let r = markdown::render(
+        "# A 1\n# a\n# a\n## A {#a-2}\n# a\n# A 1\n",
+        Trust::Data,
+        &none,
+    );
+    let ids: Vec<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
+    assert_eq!(ids, ["a-1", "a", "a-2", "a-2-1", "a-3", "a-1-1"]);
+
+    let started = Instant::now();
+    let r = markdown::render(&"# a\n".repeat(20_000), Trust::Data, &none);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.headings.len(), 20_000);
+    assert_eq!(r.headings[19_999].id, "a-19999");
 }
