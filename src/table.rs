@@ -346,6 +346,10 @@ fn check_headers(
     diagnostics: &mut Diagnostics,
 ) -> bool {
     let mut ok = true;
+    let mut columns: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    for (i, h) in headers.iter().enumerate() {
+        columns.entry(h).or_default().push(i);
+    }
     for (i, h) in headers.iter().enumerate() {
         if h.is_empty() {
             if records.iter().any(|r| !r.cells[i].trim().is_empty()) {
@@ -362,7 +366,7 @@ fn check_headers(
             }
             continue;
         }
-        let same: Vec<usize> = (0..headers.len()).filter(|&j| headers[j] == *h).collect();
+        let same = &columns[h.as_str()];
         if same.len() > 1 && same[0] == i {
             ok = false;
             diagnostics.push(

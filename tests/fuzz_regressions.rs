@@ -1,13 +1,14 @@
 //! Inputs the fuzz targets (fuzz/) found to break procbook, each with the behaviour it now has.
 //! One test per finding; the input is the fuzzer's, minimized.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use procbook::config::{Delimiter, Encoding};
 use procbook::diagnostics::{Column, Diagnostics};
 use procbook::markdown::{self, Trust};
 use procbook::slug::slugify;
-use procbook::{guidance, rules};
+use procbook::{guidance, rules, table};
 
 /// slug: "com0:" became the slug "com0", a name Windows reserves (as it does COM1–COM9).
 #[test]
@@ -86,4 +87,35 @@ fn many_repeated_headings_render_quickly_with_the_same_ids() {
     );
     assert_eq!(r.headings.len(), 20_000);
     assert_eq!(r.headings[19_999].id, "a-19999");
+}
+
+/// csv_ingest: every header was compared with every other to find duplicates (quadratic), so
+/// a CSV with 100,000 columns took minutes to read; found by running the target on a wide
+/// header row. Duplicates are still reported once, naming all their columns.
+#[test]
+fn a_very_wide_csv_is_read_quickly_and_duplicates_still_found() {
+    let n = 100_000;
+    let mut headers: Vec<String> = (0..n).map(|i| format!("c{i}")).collect();
+    headers[n - 1] = "c7".into();
+    let text = format!("{}\n{}\n", headers.join(","), vec!["v"; n].join(","));
+    let started = Instant::now();
+    let mut d = Diagnostics::default();
+    let t = table::parse(
+        text.as_bytes(),
+        Path::new("wide.csv"),
+        Delimiter::Auto,
+        Encoding::Auto,
+        &mut d,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(t.is_none());
+    let messages: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+    assert_eq!(
+        messages,
+        ["wide.csv:1: the column name \"c7\" appears 2 times (columns 8, 100000) (rename the columns so each name is used once)"]
+    );
 }
