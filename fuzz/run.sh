@@ -3,6 +3,7 @@
 #
 #   fuzz/run.sh [SECONDS]              all six targets
 #   TARGETS="slug csv_ingest" fuzz/run.sh 60
+#   FUZZ_ARGS="-len_control=0" fuzz/run.sh   more libFuzzer flags (here: long inputs from the start)
 #
 # Seeds (fuzz/seeds/<target>/) are copied into the working corpus (fuzz/corpus/<target>/) first;
 # each target's libFuzzer output goes to fuzz/logs/<target>/; crashes, hangs and memory
@@ -45,10 +46,12 @@ for t in $targets; do
         -print_final_stats=1
         -artifact_prefix="$PWD/artifacts/$t/"
     )
+    # shellcheck disable=SC2206 # split on purpose: several flags
+    args+=(${FUZZ_ARGS:-})
     if [[ -n "${dict[$t]:-}" ]]; then
         args+=(-dict="$PWD/${dict[$t]}")
     fi
-    echo "== $t: ${seconds}s (log: fuzz/logs/$t/fuzz-0.log)"
+    echo "== $t: ${seconds}s ${FUZZ_ARGS:-} (log: fuzz/logs/$t/fuzz-0.log)"
     rm -f "logs/$t"/fuzz-*.log
     # With -jobs, libFuzzer writes the job's output to fuzz-0.log in the current folder.
     (cd "logs/$t" && "../../$bin_dir/$t" "${args[@]}" "../../corpus/$t") > "logs/$t/driver.log" 2>&1
