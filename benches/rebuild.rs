@@ -13,6 +13,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use procbook::site::BuildMode;
+
+// As in the binary (src/main.rs): the allocator is part of what is measured.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use procbook::watch::{ChangeKind, Session};
 
 fn main() {

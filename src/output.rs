@@ -596,7 +596,7 @@ mod tests {
         let path = dir.path().join("f");
         parts.write_to(&path).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"abcd");
-        assert!(whole.same_as_file(&path));
+        assert!(Content::from(b"abcd".to_vec()).same_as_file(&path));
         assert!(!Content::from(b"abc".to_vec()).same_as_file(&path));
     }
 

@@ -31,15 +31,11 @@ fn report(event: &WatchEvent<'_>) -> Option<String> {
             } else {
                 println!("{}", messages::rebuild_summary(rebuilt));
             }
-            let errors = rebuilt
-                .warnings
-                .iter()
-                .filter(|d| d.code != "gap" && d.code != "gap-untracked")
-                .count();
-            if errors > 0 && *first {
+            let warnings = rebuilt.warnings.len();
+            if warnings > 0 && *first {
                 eprintln!(
                     "{}",
-                    messages::counts(0, errors) + " (run `procbook check` to list them)"
+                    messages::counts(0, warnings) + " (run `procbook check` to list them)"
                 );
             }
             None

@@ -4,26 +4,24 @@
 //!
 //! Watch mode keeps them in a [`RowCache`] across rebuilds: when one CSV row changes, only its
 //! fragments are made again and the gathering outputs are assembled from the rest. A fragment
-//! depends only on its procurement's row and plan and on site-wide pieces; the cache is cleared
-//! whenever those change (see `watch.rs`), and each entry is keyed by a hash of the row and plan.
+//! depends only on its procurement's row and plan and on site-wide pieces: watch mode clears the
+//! cache whenever those change and forgets the procurements whose row or plan changed (the same
+//! comparison that decides which project pages to render again; see `watch.rs`).
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use super::pages::UNKNOWN;
 use super::{export, Output, Site};
-use crate::procurements::Value;
 use crate::theme::RenderError;
 
 /// One procurement's fragments.
 #[derive(Debug, Clone, Default)]
 pub struct RowFragments {
-    /// A hash of the procurement's row and plan: the entry is valid while it is unchanged.
-    key: u64,
     /// Its `<tr>` in the index table (`partials/index-row.html`).
     pub index_row: Arc<Vec<u8>>,
     /// Its entry in the home page's list of gaps (`partials/gap.html`), if it has gaps.
@@ -41,7 +39,7 @@ pub struct RowFragments {
 /// Fragments kept across the rebuilds of a watch session, by procurement id.
 #[derive(Debug, Default)]
 pub struct RowCache {
-    rows: Mutex<HashMap<String, Arc<RowFragments>>>,
+    rows: Mutex<HashMap<String, Arc<RowFragments>, Xxh3DefaultBuilder>>,
 }
 
 impl RowCache {
@@ -52,12 +50,20 @@ impl RowCache {
         }
     }
 
-    fn get(&self, id: &str, key: u64) -> Option<Arc<RowFragments>> {
-        let rows = self.rows.lock().ok()?;
-        rows.get(id).filter(|f| f.key == key).cloned()
+    /// Forgets the procurements `ids` (their row or plan changed).
+    pub fn forget<'i>(&self, ids: impl IntoIterator<Item = &'i str>) {
+        if let Ok(mut rows) = self.rows.lock() {
+            for id in ids {
+                rows.remove(id);
+            }
+        }
     }
 
-    fn replace(&self, entries: HashMap<String, Arc<RowFragments>>) {
+    fn get(&self, id: &str) -> Option<Arc<RowFragments>> {
+        self.rows.lock().ok()?.get(id).cloned()
+    }
+
+    fn replace(&self, entries: HashMap<String, Arc<RowFragments>, Xxh3DefaultBuilder>) {
         if let Ok(mut rows) = self.rows.lock() {
             *rows = entries;
         }
@@ -99,11 +105,10 @@ pub(super) fn fragments(
     let made: Vec<Arc<RowFragments>> = (0..h.procurements.rows.len())
         .into_par_iter()
         .map(|i| {
-            let key = row_key(site, i);
             let id = &h.procurements.rows[i].id;
-            match cache.and_then(|c| c.get(id, key)) {
+            match cache.and_then(|c| c.get(id)) {
                 Some(f) => Ok(f),
-                None => make(site, i, key).map(Arc::new),
+                None => make(site, i).map(Arc::new),
             }
         })
         .collect::<Result<_, _>>()?;
@@ -120,31 +125,7 @@ pub(super) fn fragments(
     Ok(made)
 }
 
-/// A hash of everything of one procurement that its fragments show.
-fn row_key(site: &Site<'_>, i: usize) -> u64 {
-    let h = site.handbook;
-    let p = &h.procurements.rows[i];
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    (&p.id, &p.slug).hash(&mut hasher);
-    for v in &p.values {
-        match v {
-            None => 0u8.hash(&mut hasher),
-            Some(Value::Text(t)) => (1u8, t).hash(&mut hasher),
-            Some(Value::Bool(b)) => (2u8, b).hash(&mut hasher),
-            Some(Value::Number(n)) => (3u8, n.to_bits()).hash(&mut hasher),
-            Some(Value::Date(d)) => (4u8, d).hash(&mut hasher),
-            Some(Value::List(items)) => (5u8, items).hash(&mut hasher),
-        }
-    }
-    let plan = &h.plans[i];
-    plan.fired.hash(&mut hasher);
-    for r in 0..h.rules.roles.len() {
-        plan.row(r).hash(&mut hasher);
-    }
-    hasher.finish()
-}
-
-fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError> {
+fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
     let h = site.handbook;
     let rules = &h.rules;
     let procurements = &h.procurements;
@@ -218,7 +199,6 @@ fn make(site: &Site<'_>, i: usize, key: u64) -> Result<RowFragments, RenderError
         )?))
     };
     Ok(RowFragments {
-        key,
         index_row: trimmed(index_row),
         gap,
         role_rows,
