@@ -14,7 +14,7 @@ use tempfile::TempDir;
 use super::support::*;
 
 /// Ids that a careless or hostile CSV could hold, each with a distinct page name.
-const HOSTILE_IDS: [&str; 19] = [
+const HOSTILE_IDS: [&str; 20] = [
     "../../x",
     "/etc/passwd",
     "C:\\x",
@@ -26,6 +26,7 @@ const HOSTILE_IDS: [&str; 19] = [
     "Alpha",
     "com1.txt",
     "LPT9",
+    "com0.csv",
     "aux",
     "x/../../../y",
     "\\\\server\\share\\f",

@@ -170,9 +170,10 @@ pub fn names_in(dir: &Path) -> Vec<OsString> {
 /// Checks that every name in the site could be copied to any common file system: at most 255
 /// bytes, not a name Windows reserves, lowercase, no character beyond `a-z 0-9 - _ .`.
 pub fn assert_portable_names(site: &Path) {
-    const RESERVED: [&str; 22] = [
-        "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
-        "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+    const RESERVED: [&str; 24] = [
+        "con", "prn", "aux", "nul", "com0", "com1", "com2", "com3", "com4", "com5", "com6", "com7",
+        "com8", "com9", "lpt0", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8",
+        "lpt9",
     ];
     for entry in walkdir::WalkDir::new(site).min_depth(1) {
         let entry = entry.unwrap();
