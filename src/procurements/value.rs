@@ -159,10 +159,22 @@ fn recode<'a>(field: &'a Field, text: &'a str) -> &'a str {
     if field.map.is_empty() {
         return text;
     }
-    field
-        .map
-        .get(&text.to_lowercase())
-        .map_or(text, String::as_str)
+    // The keys are lowercase: most cells already are, and need no lowercase copy.
+    let found = if text.chars().all(|c| !c.is_alphabetic() || c.is_lowercase()) {
+        field.map.get(text)
+    } else {
+        field.map.get(&text.to_lowercase())
+    };
+    found.map_or(text, String::as_str)
+}
+
+/// Whether `a` and `b` are the same ignoring case (Unicode lowercase, as the keys of `map` are).
+fn same_ignoring_case(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
 }
 
 fn is_blank(text: &str, blank: &[String]) -> bool {
@@ -178,7 +190,7 @@ fn allowed(field: &Field, text: &str) -> Result<String, ValueError> {
     field
         .values
         .iter()
-        .find(|v| v.as_str() == text || v.to_lowercase() == text.to_lowercase())
+        .find(|v| v.as_str() == text || same_ignoring_case(v, text))
         .cloned()
         .ok_or_else(|| ValueError::NotAllowed {
             value: text.to_string(),
@@ -206,31 +218,32 @@ fn parse_list(field: &Field, raw: &str, blank: &[String]) -> Result<Option<Value
 
 /// yes/no, y/n, true/false, 1/0, and `x` (a ticked box) for yes; case is ignored.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    match text.to_lowercase().as_str() {
-        "yes" | "y" | "true" | "1" | "x" | "\u{2713}" | "\u{2714}" => Some(true),
-        "no" | "n" | "false" | "0" => Some(false),
-        _ => None,
+    let is = |words: &[&str]| words.iter().any(|w| w.eq_ignore_ascii_case(text));
+    if is(&["yes", "y", "true", "1", "x", "\u{2713}", "\u{2714}"]) {
+        Some(true)
+    } else if is(&["no", "n", "false", "0"]) {
+        Some(false)
+    } else {
+        None
     }
 }
 
 /// A number as people type it in spreadsheets: `350000`, `350,000`, `$350 000`, `1.234,5 €`,
 /// `12.5%` (the percent sign is dropped).
 pub fn parse_number(text: &str) -> Option<f64> {
-    let mut s: String = text
+    let s: String = text
         .chars()
         .filter(|c| {
             !c.is_whitespace() && *c != '\'' && *c != '_' && *c != '\u{a0}' && *c != '\u{202f}'
         })
         .collect();
+    let mut t = s.as_str();
     for symbol in ["EUR", "USD", "CAD", "GBP", "$", "€", "£", "%"] {
-        s = s
-            .trim_start_matches(symbol)
-            .trim_end_matches(symbol)
-            .to_string();
+        t = t.trim_start_matches(symbol).trim_end_matches(symbol);
     }
-    let (negative, digits) = match s.strip_prefix('-') {
+    let (negative, digits) = match t.strip_prefix('-') {
         Some(rest) => (true, rest),
-        None => (false, s.as_str()),
+        None => (false, t),
     };
     if digits.is_empty()
         || !digits
