@@ -31,7 +31,7 @@ pub struct Handbook {
     pub guidance_when: Vec<Option<Condition>>,
     pub resources: Vec<Resource>,
     /// One plan per procurement, by index into `procurements.rows`.
-    pub plans: Vec<StakeholderPlan>,
+    pub plans: Arc<Vec<StakeholderPlan>>,
 }
 
 /// How strict loading is.
@@ -104,6 +104,9 @@ pub struct Sources {
     pages: BTreeMap<String, Result<Page, Vec<Diagnostic>>>,
     content_problems: Vec<Diagnostic>,
     resources: (Vec<Resource>, Vec<Diagnostic>),
+    /// The plans of the last assembly, with the procurements and rules text they came from:
+    /// reused while both are unchanged (a guidance edit need not evaluate every row again).
+    plans: Option<(Arc<Procurements>, String, Arc<Vec<StakeholderPlan>>)>,
 }
 
 impl Sources {
@@ -119,6 +122,7 @@ impl Sources {
             pages: BTreeMap::new(),
             content_problems: Vec::new(),
             resources: (Vec::new(), Vec::new()),
+            plans: None,
         };
         sources.reload_rules();
         sources.reload_table();
@@ -298,11 +302,27 @@ impl Sources {
         check_guidance_refs(&rules, &guidance, options.links_are_errors, diagnostics);
         guidance.check_links(options.links_are_errors, diagnostics);
         let guidance_when = compile_guidance(&guidance, &procurements, &rules, diagnostics);
-        let plans = procurements
-            .rows
-            .par_iter()
-            .map(|p| rules.evaluate(p))
-            .collect();
+        let rules_text = self.rules_text.as_ref().map_or("", String::as_str);
+        let plans = match &self.plans {
+            Some((p, text, plans)) if Arc::ptr_eq(p, &procurements) && text == rules_text => {
+                Arc::clone(plans)
+            }
+            _ => {
+                let plans: Arc<Vec<StakeholderPlan>> = Arc::new(
+                    procurements
+                        .rows
+                        .par_iter()
+                        .map(|p| rules.evaluate(p))
+                        .collect(),
+                );
+                self.plans = Some((
+                    Arc::clone(&procurements),
+                    rules_text.to_string(),
+                    Arc::clone(&plans),
+                ));
+                plans
+            }
+        };
         Some(Handbook {
             config: self.config.clone(),
             procurements,

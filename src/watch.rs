@@ -106,7 +106,13 @@ pub struct Session {
     rows: RowCache,
     /// `Site::fingerprint` of the last good build.
     fingerprint: u64,
+    /// Downloads rendered by the last rebuild and not written yet (see [`Session::apply_pages_first`]).
+    deferred: Vec<(String, crate::output::Content, u64)>,
 }
+
+/// The files no open page shows: the exports people download. At 10,000 procurements they are
+/// over 100 MB, most of what a CSV edit writes, so the live preview writes them after the pages.
+const DOWNLOADS: [&str; 2] = ["projects.json", "stakeholders.csv"];
 
 impl Session {
     /// Loads the handbook in `root` and builds it in full.
@@ -136,6 +142,7 @@ impl Session {
             pending: BTreeSet::new(),
             rows: RowCache::default(),
             fingerprint: 0,
+            deferred: Vec::new(),
         };
         let files = session.publish_all()?;
         let warnings = loaded.diagnostics;
@@ -194,6 +201,21 @@ impl Session {
     /// Applies a batch of changes. On error the previous site is left as it was and the session
     /// keeps its last good state, so fixing the file recovers.
     pub fn apply(&mut self, changes: &BTreeSet<ChangeKind>) -> Result<Rebuilt, Diagnostics> {
+        let mut rebuilt = self.apply_pages_first(changes)?;
+        rebuilt.written.extend(self.finish()?);
+        rebuilt.written.sort();
+        Ok(rebuilt)
+    }
+
+    /// Like [`Session::apply`], but the downloads (projects.json, stakeholders.csv) are only
+    /// rendered: [`Session::finish`] writes them. The live preview reloads the open pages in
+    /// between, so a CSV edit shows without waiting for 100 MB of exports to be written.
+    pub fn apply_pages_first(
+        &mut self,
+        changes: &BTreeSet<ChangeKind>,
+    ) -> Result<Rebuilt, Diagnostics> {
+        // Downloads of a rebuild whose `finish` was not called go first.
+        self.finish()?;
         let mut all = std::mem::take(&mut self.pending);
         all.extend(changes.iter().cloned());
         let result = self.apply_all(&all);
@@ -201,6 +223,26 @@ impl Session {
             self.pending = all;
         }
         result
+    }
+
+    /// Writes the downloads the last rebuild left, if any; their paths. If a write fails, they
+    /// are tried again at the next call (the previous files stay as they were meanwhile).
+    pub fn finish(&mut self) -> Result<Vec<String>, Diagnostics> {
+        if self.deferred.is_empty() {
+            return Ok(Vec::new());
+        }
+        let out = self.output_dir.clone();
+        self.deferred
+            .par_iter()
+            .map(|(path, bytes, _)| output::write_file(&out, path, bytes))
+            .collect::<Result<Vec<()>, _>>()
+            .map_err(|e| Diagnostics::from(Diagnostic::error("write", out, e.to_string())))?;
+        let mut paths = Vec::with_capacity(self.deferred.len());
+        for (path, _, hash) in std::mem::take(&mut self.deferred) {
+            self.written.insert(path.clone(), hash);
+            paths.push(path);
+        }
+        Ok(paths)
     }
 
     fn apply_all(&mut self, changes: &BTreeSet<ChangeKind>) -> Result<Rebuilt, Diagnostics> {
@@ -273,8 +315,9 @@ impl Session {
                 outputs
             };
             let new = new.with_cache(&self.rows);
-            let (written, removed) =
+            let (written, removed, deferred) =
                 write_changed(&mut self.written, &self.output_dir, &new, &outputs)?;
+            self.deferred = deferred;
             (outputs.len(), written, removed, fingerprint)
         };
         self.fingerprint = fingerprint;
@@ -291,14 +334,18 @@ impl Session {
     }
 }
 
-/// Renders `outputs`, rewrites the files whose bytes changed (each atomically), and removes
-/// files of pages that no longer exist. `written` holds the hash of every file on disk.
+/// The downloads among changed files: rendered, not written yet.
+type Deferred = Vec<(String, crate::output::Content, u64)>;
+
+/// Renders `outputs`, rewrites the files whose bytes changed (each atomically) but the
+/// [`DOWNLOADS`], which it returns, and removes files of pages that no longer exist. `written`
+/// holds the hash of every file on disk.
 fn write_changed(
     written_files: &mut HashMap<String, u64>,
     output_dir: &Path,
     site: &Site<'_>,
     outputs: &[Output],
-) -> Result<(Vec<String>, Vec<String>), Diagnostics> {
+) -> Result<(Vec<String>, Vec<String>, Deferred), Diagnostics> {
     let rendered: Vec<Result<(String, crate::output::Content), String>> = outputs
         .par_iter()
         .map(|&o| {
@@ -324,6 +371,9 @@ fn write_changed(
     if problems.has_errors() {
         return Err(problems);
     }
+    let (deferred, changed): (Deferred, _) = changed
+        .into_iter()
+        .partition(|(path, _, _)| DOWNLOADS.contains(&path.as_str()));
     let current: BTreeSet<String> = site.outputs().into_iter().map(|o| site.path(o)).collect();
     let stale: Vec<String> = written_files
         .keys()
@@ -354,7 +404,7 @@ fn write_changed(
         written.push(path);
     }
     written.sort();
-    Ok((written, stale))
+    Ok((written, stale, deferred))
 }
 
 /// The outputs a change can have touched when the site-wide pieces are the same: changed
@@ -578,12 +628,22 @@ pub fn run(
         if changes.is_empty() {
             continue;
         }
-        match session.apply(&changes) {
-            Ok(rebuilt) => on_event(WatchEvent::Built {
-                rebuilt: &rebuilt,
-                output_dir: session.output_dir(),
-                first: false,
-            }),
+        match session.apply_pages_first(&changes) {
+            Ok(mut rebuilt) => {
+                // The downloads follow the pages (and the reload); they are named with them.
+                rebuilt
+                    .written
+                    .extend(session.deferred.iter().map(|(p, _, _)| p.clone()));
+                rebuilt.written.sort();
+                on_event(WatchEvent::Built {
+                    rebuilt: &rebuilt,
+                    output_dir: session.output_dir(),
+                    first: false,
+                });
+                if let Err(d) = session.finish() {
+                    on_event(WatchEvent::Failed(&d));
+                }
+            }
             Err(d) => on_event(WatchEvent::Failed(&d)),
         }
     }

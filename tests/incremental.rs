@@ -445,3 +445,36 @@ fn swap_backup_and_output_files_are_not_changes() {
         Some(ChangeKind::Guidance(h.path("content/roles.md")))
     );
 }
+
+#[test]
+fn the_preview_writes_pages_before_the_downloads_and_then_equals_a_clean_build() {
+    let mut h = Harness::new();
+    let csv = h.path("data/procurements.csv");
+    let text = fs::read_to_string(&csv).unwrap();
+    fs::write(&csv, text.replace("Resident chatbot", "Resident helpdesk")).unwrap();
+    let changes: BTreeSet<ChangeKind> = h.session.classify(&csv).into_iter().collect();
+    let json_before = fs::read(h.live.join("projects.json")).unwrap();
+
+    let rebuilt = h.session.apply_pages_first(&changes).unwrap();
+    let page = fs::read_to_string(h.live.join("projects/sm-001.html")).unwrap();
+    assert!(
+        page.contains("Resident helpdesk"),
+        "the page shows the edit"
+    );
+    assert_eq!(
+        fs::read(h.live.join("projects.json")).unwrap(),
+        json_before,
+        "the download waits for finish()"
+    );
+    assert!(!rebuilt.written.contains(&"projects.json".to_string()));
+
+    assert_eq!(
+        h.session.finish().unwrap(),
+        vec!["projects.json".to_string()]
+    );
+    assert!(h.session.finish().unwrap().is_empty(), "written once");
+    let expected = clean_build(&h.book, &h.clean).unwrap();
+    if let Some(d) = tree_difference(&tree(&h.live), &expected) {
+        panic!("after finish() the output is not a clean build's:\n{d}");
+    }
+}
