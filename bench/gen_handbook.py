@@ -15,6 +15,7 @@ import argparse
 import csv
 import os
 import random
+import re
 import shutil
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -109,6 +110,8 @@ def main():
     ap.add_argument("--rows", type=int, required=True)
     ap.add_argument("--guides", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rule-copies", type=int, default=1,
+                    help="write every rule this many times (ids suffixed), to measure scaling with rules")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     out = args.out
@@ -118,6 +121,19 @@ def main():
     shutil.copy(os.path.join(REPO, "book.toml"), out)
     for f in ("roles.toml", "resources.csv"):
         shutil.copy(os.path.join(REPO, "data", f), os.path.join(out, "data", f))
+    if args.rule_copies > 1:
+        roles = os.path.join(out, "data", "roles.toml")
+        with open(roles, encoding="utf-8") as f:
+            text = f.read()
+        head, _, rules = text.partition("\n[[rule]]\n")
+        blocks = ("[[rule]]\n" + rules).split("\n[[rule]]\n")
+        blocks = [b if b.startswith("[[rule]]") else "[[rule]]\n" + b for b in blocks]
+        copies = []
+        for k in range(2, args.rule_copies + 1):
+            for b in blocks:
+                copies.append(re.sub(r'^id = "([^"]+)"', r'id = "\1-copy-%d"' % k, b, count=1, flags=re.M))
+        with open(roles, "a", encoding="utf-8") as f:
+            f.write("\n\n" + "\n\n".join(copies) + "\n")
     shutil.copytree(os.path.join(REPO, "content"), os.path.join(out, "content"))
 
     with open(os.path.join(REPO, "data", "procurements.csv"), newline="", encoding="utf-8") as f:
