@@ -9,7 +9,7 @@ use tempfile::TempDir;
 
 use super::support::*;
 
-const PAYLOADS: [&str; 9] = [
+const PAYLOADS: [&str; 11] = [
     "<script>alert(1)</script>",
     "\"><img src=x onerror=alert(1)>",
     "' onmouseover='alert(1)",
@@ -19,6 +19,8 @@ const PAYLOADS: [&str; 9] = [
     "</title>",
     "<!--",
     "=HYPERLINK(\"https://example.org\",\"x\")",
+    "<style>*{background:url(javascript:alert(1))}</style>",
+    "x\" style=\"background:url(javascript:alert(1));width:expression(alert(1))",
 ];
 
 fn toml_string(s: &str) -> String {
@@ -199,7 +201,7 @@ fn injection_payloads_never_become_markup_or_code() {
     let mut problems = Vec::new();
     let mut saw_literal_template = false;
     let htmls = html_files(&site);
-    assert!(htmls.len() >= 9 + 9 + 5, "pages: {htmls:?}");
+    assert!(htmls.len() >= 2 * PAYLOADS.len() + 5, "pages: {htmls:?}");
     for path in &htmls {
         let doc = page(&site, path);
         for node in doc.tree.root().descendants() {
@@ -213,6 +215,9 @@ fn injection_payloads_never_become_markup_or_code() {
             for (name, value) in e.attrs() {
                 if name.to_ascii_lowercase().starts_with("on") {
                     problems.push(format!("{path}: <{}> has the attribute {name}", e.name()));
+                }
+                if name.eq_ignore_ascii_case("style") {
+                    problems.push(format!("{path}: <{}> has a style attribute", e.name()));
                 }
                 if matches!(name, "href" | "src" | "action" | "formaction") {
                     let v: String = value
