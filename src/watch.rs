@@ -544,13 +544,26 @@ impl Watcher {
     }
 
     /// Waits for changes and returns the paths of one batch: everything that arrives until the
-    /// files have been quiet for the debounce time. `None` when `timeout` passes first.
+    /// files have been quiet for the debounce time, or at the latest [`LONGEST_BATCH`] (ten
+    /// debounce times, if longer) after the first change. `None` when `timeout` passes first.
+    ///
+    /// A file or folder only opened or read is no change: it neither starts a batch nor keeps
+    /// one open. Sync clients, indexers and backup tools read the watched folders all the time
+    /// (inotify reports every open), and a batch that waited for them to stop would never end:
+    /// the save in it would not be rebuilt. The longest batch bounds a stream of other changes.
     pub fn next_batch(&mut self, timeout: Duration) -> Option<BTreeSet<PathBuf>> {
         let mut paths = BTreeSet::new();
-        let first = self.events.recv_timeout(timeout).ok()?;
-        collect(first, &mut paths);
-        while let Ok(event) = self.events.recv_timeout(self.debounce) {
-            collect(event, &mut paths);
+        let give_up = Instant::now() + timeout;
+        while !collect(self.events.recv_timeout(left(give_up)?).ok()?, &mut paths) {}
+        let close = Instant::now() + LONGEST_BATCH.max(self.debounce * 10);
+        let mut quiet = Instant::now() + self.debounce;
+        while let Some(wait) = left(quiet.min(close)) {
+            let Ok(event) = self.events.recv_timeout(wait) else {
+                break;
+            };
+            if collect(event, &mut paths) {
+                quiet = Instant::now() + self.debounce;
+            }
         }
         // A watched folder named by an event was removed, moved or made again: its watch may be
         // gone even if a folder of that name exists now, so the next `arm` watches it afresh.
@@ -559,11 +572,24 @@ impl Watcher {
     }
 }
 
-fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) {
-    if let Ok(event) = event {
-        if !matches!(event.kind, notify::EventKind::Access(_)) {
+/// How long changes that keep coming are gathered into one batch at most.
+const LONGEST_BATCH: Duration = Duration::from_secs(1);
+
+/// The time left until `deadline`, `None` once it has passed.
+fn left(deadline: Instant) -> Option<Duration> {
+    deadline
+        .checked_duration_since(Instant::now())
+        .filter(|d| !d.is_zero())
+}
+
+/// Adds the paths of `event` to the batch; whether it is a change (not an error, not a read).
+fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) -> bool {
+    match event {
+        Ok(event) if !matches!(event.kind, notify::EventKind::Access(_)) => {
             paths.extend(event.paths);
+            true
         }
+        _ => false,
     }
 }
 

@@ -11,7 +11,10 @@ mod process;
 mod watched;
 
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use fixture::{fixture_copy, tree, tree_difference, write_by_rename};
@@ -140,6 +143,37 @@ fn a_bad_edit_keeps_the_last_good_site_until_it_is_fixed() {
         w.procbook.log()
     );
     write_by_rename(&rules, &text.replace("high_impact = 3", "high_impact = 2"));
+    w.wait_for_clean_build();
+}
+
+#[test]
+fn a_save_is_rebuilt_while_other_programs_use_the_folders() {
+    let mut w = Watched::start(&[]);
+    // Sync clients, search indexers and backup tools open the handbook's files and folders all
+    // the time, some write files of their own beside them: none of it may hold back a rebuild.
+    let busy = Arc::new(AtomicBool::new(true));
+    let others = {
+        let (busy, book) = (Arc::clone(&busy), w.book.clone());
+        std::thread::spawn(move || {
+            let mut log = fs::File::create(book.join("sync.log")).unwrap();
+            while busy.load(Ordering::Relaxed) {
+                let _ = fs::read_dir(book.join("site")).map(Iterator::count);
+                let _ = fs::read(book.join("data/roles.toml"));
+                writeln!(log, "checked").unwrap();
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let rules = w.path("data/roles.toml");
+    let text = fs::read_to_string(&rules).unwrap();
+    write_by_rename(&rules, &text.replace("high_impact = 3", "high_impact = 2"));
+    let page = w.site("roles/legal_officer.html");
+    let what = "the new rule shows while other programs use the folders";
+    w.procbook.wait_until(what, |_| {
+        fs::read_to_string(&page).is_ok_and(|t| t.contains("Lead (2)"))
+    });
+    busy.store(false, Ordering::Relaxed);
+    others.join().unwrap();
     w.wait_for_clean_build();
 }
 
