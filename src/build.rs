@@ -140,7 +140,7 @@ pub fn write_site(
 /// case, as Windows and macOS do) would overwrite each other, and a name Windows refuses would
 /// make the site impossible to copy there. Slugs already avoid both; this also catches names
 /// that are not slugs, such as a role id `index` or a theme file `con.css`.
-fn check_paths(site: &Site<'_>, files: &[(String, Output)]) -> Diagnostics {
+pub(crate) fn check_paths(site: &Site<'_>, files: &[(String, Output)]) -> Diagnostics {
     let mut problems = Diagnostics::default();
     let mut seen: HashMap<String, Output> = HashMap::with_capacity(files.len());
     for (path, o) in files {

@@ -302,6 +302,21 @@ impl Session {
         let (rendered, written, removed, fingerprint) = {
             let new = Site::new(&handbook, &theme, self.mode.clone()).map_err(render_failed)?;
             let fingerprint = new.fingerprint();
+            // New pages, procurements or roles may bring names that clash: checked as `build` does.
+            if everything
+                || fingerprint != self.fingerprint
+                || !Arc::ptr_eq(&self.handbook.procurements, &handbook.procurements)
+            {
+                let files: Vec<(String, Output)> = new
+                    .outputs()
+                    .into_iter()
+                    .map(|o| (new.path(o), o))
+                    .collect();
+                let clashes = crate::build::check_paths(&new, &files);
+                if clashes.has_errors() {
+                    return Err(clashes);
+                }
+            }
             let outputs = if everything || fingerprint != self.fingerprint {
                 // Site-wide pieces changed: no procurement's fragments can be reused.
                 self.rows.clear();
@@ -583,8 +598,13 @@ fn left(deadline: Instant) -> Option<Duration> {
 }
 
 /// Adds the paths of `event` to the batch; whether it is a change (not an error, not a read).
+/// When the system dropped events (its queue overflowed), the batch gets [`RESCAN`].
 fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) -> bool {
     match event {
+        Ok(event) if event.need_rescan() => {
+            paths.insert(PathBuf::from(RESCAN));
+            true
+        }
         Ok(event) if !matches!(event.kind, notify::EventKind::Access(_)) => {
             paths.extend(event.paths);
             true
@@ -593,9 +613,15 @@ fn collect(event: notify::Result<notify::Event>, paths: &mut BTreeSet<PathBuf>) 
     }
 }
 
+/// The path standing in a batch for "changes may have been missed": everything is read again.
+pub const RESCAN: &str = "";
+
 impl Session {
     /// The changes a batch of paths means for this handbook.
     pub fn changes(&self, paths: &BTreeSet<PathBuf>) -> BTreeSet<ChangeKind> {
+        if paths.contains(Path::new(RESCAN)) {
+            return BTreeSet::from([ChangeKind::Config]);
+        }
         paths.iter().filter_map(|p| self.classify(p)).collect()
     }
 }

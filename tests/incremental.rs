@@ -478,3 +478,30 @@ fn the_preview_writes_pages_before_the_downloads_and_then_equals_a_clean_build()
         panic!("after finish() the output is not a clean build's:\n{d}");
     }
 }
+
+#[test]
+fn a_role_whose_page_would_replace_another_fails_as_a_clean_build_does() {
+    let mut h = Harness::new();
+    let rules = h.path("data/roles.toml");
+    let text = fs::read_to_string(&rules).unwrap();
+    let role =
+        "[[role]]\nid = \"index\"\nname = \"Index keeper\"\nsummary = \"Keeps the index.\"\n\n";
+    fs::write(
+        &rules,
+        text.replacen("[[role]]\n", &format!("{role}[[role]]\n"), 1),
+    )
+    .unwrap();
+    h.bad("a role named index", std::slice::from_ref(&rules));
+    fs::write(&rules, &text).unwrap();
+    h.good("the role removed again", &[rules]);
+}
+
+#[test]
+fn a_batch_in_which_the_system_dropped_events_reloads_everything() {
+    let h = Harness::new();
+    let paths = BTreeSet::from([PathBuf::from(procbook::watch::RESCAN)]);
+    assert_eq!(
+        h.session.changes(&paths),
+        BTreeSet::from([ChangeKind::Config])
+    );
+}
