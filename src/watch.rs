@@ -560,16 +560,33 @@ impl Watcher {
 
     /// Waits for changes and returns the paths of one batch: everything that arrives until the
     /// files have been quiet for the debounce time, or at the latest [`LONGEST_BATCH`] (ten
-    /// debounce times, if longer) after the first change. `None` when `timeout` passes first.
+    /// debounce times, if longer) after the first change. `None` when `timeout` passes first; an
+    /// error when the system's watcher has stopped (rather than waiting for ever).
     ///
     /// A file or folder only opened or read is no change: it neither starts a batch nor keeps
     /// one open. Sync clients, indexers and backup tools read the watched folders all the time
     /// (inotify reports every open), and a batch that waited for them to stop would never end:
     /// the save in it would not be rebuilt. The longest batch bounds a stream of other changes.
-    pub fn next_batch(&mut self, timeout: Duration) -> Option<BTreeSet<PathBuf>> {
+    pub fn next_batch(&mut self, timeout: Duration) -> notify::Result<Option<BTreeSet<PathBuf>>> {
+        use std::sync::mpsc::RecvTimeoutError;
         let mut paths = BTreeSet::new();
         let give_up = Instant::now() + timeout;
-        while !collect(self.events.recv_timeout(left(give_up)?).ok()?, &mut paths) {}
+        loop {
+            let Some(wait) = left(give_up) else {
+                return Ok(None);
+            };
+            match self.events.recv_timeout(wait) {
+                Ok(event) => {
+                    if collect(event, &mut paths) {
+                        break;
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => return Ok(None),
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(notify::Error::generic("the file watcher stopped"))
+                }
+            }
+        }
         let close = Instant::now() + LONGEST_BATCH.max(self.debounce * 10);
         let mut quiet = Instant::now() + self.debounce;
         while let Some(wait) = left(quiet.min(close)) {
@@ -583,7 +600,7 @@ impl Watcher {
         // A watched folder named by an event was removed, moved or made again: its watch may be
         // gone even if a folder of that name exists now, so the next `arm` watches it afresh.
         self.armed.retain(|p| !paths.contains(p));
-        Some(paths)
+        Ok(Some(paths))
     }
 }
 
@@ -664,13 +681,13 @@ pub fn run(
             Err(d) => {
                 on_event(WatchEvent::Failed(&d));
                 watcher.arm_defaults(&root);
-                while watcher.next_batch(Duration::from_secs(3600)).is_none() {}
+                while watcher.next_batch(Duration::from_secs(3600))?.is_none() {}
             }
         }
     };
     loop {
         watcher.arm(session.sources(), &session.theme_dir());
-        let Some(paths) = watcher.next_batch(Duration::from_secs(3600)) else {
+        let Some(paths) = watcher.next_batch(Duration::from_secs(3600))? else {
             continue;
         };
         // Folders made again are watched before they are read, so that a file saved into one
