@@ -547,6 +547,22 @@ pub fn parse_str(
             ),
         ));
     }
+    for (name, value) in &raw.thresholds {
+        if !value.get_ref().is_finite() {
+            diagnostics.push(
+                Diagnostic::error(
+                    "threshold",
+                    shown.clone(),
+                    format!(
+                        "the threshold \"{name}\" is {}, which no value equals or is above or below",
+                        value.get_ref()
+                    ),
+                )
+                .at(Some(index.position(value.span().start)))
+                .with_help("write a number, such as 250000"),
+            );
+        }
+    }
     if diagnostics.error_count() > before {
         return None;
     }

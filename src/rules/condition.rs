@@ -148,6 +148,23 @@ impl Compiler<'_, '_> {
         self.diagnostics.push(d);
     }
 
+    /// A number literal: `nan` and `inf` would make a rule that silently never applies.
+    fn finite(&mut self, key: &str, x: f64) -> Option<f64> {
+        if x.is_finite() {
+            return Some(x);
+        }
+        let d = self
+            .error(
+                key,
+                format!(
+                    "\"{key}\" is compared with {x}, which no value equals or is above or below"
+                ),
+            )
+            .with_help("write a number, such as 250000");
+        self.push(d);
+        None
+    }
+
     fn table(&mut self, value: &toml::Value) -> Condition {
         let Some(table) = value.as_table() else {
             let d = self.error(
@@ -284,7 +301,7 @@ impl Compiler<'_, '_> {
         let f = &self.context.schema.fields[field];
         match (f.kind, v) {
             (FieldKind::Number, toml::Value::Integer(i)) => Some(Bound::Number(*i as f64)),
-            (FieldKind::Number, toml::Value::Float(x)) => Some(Bound::Number(*x)),
+            (FieldKind::Number, toml::Value::Float(x)) => self.finite(key, *x).map(Bound::Number),
             (FieldKind::Number, toml::Value::String(s)) if s.starts_with('$') => {
                 let name = &s[1..];
                 match self.context.thresholds.get(name) {
@@ -360,7 +377,9 @@ impl Compiler<'_, '_> {
         let parsed = match (f.kind, v) {
             (FieldKind::Bool, toml::Value::Boolean(b)) => Some(Value::Bool(*b)),
             (FieldKind::Number, toml::Value::Integer(i)) => Some(Value::Number(*i as f64)),
-            (FieldKind::Number, toml::Value::Float(x)) => Some(Value::Number(*x)),
+            (FieldKind::Number, toml::Value::Float(x)) => {
+                return self.finite(key, *x).map(Value::Number)
+            }
             (FieldKind::Number, toml::Value::String(s)) if s.starts_with('$') => {
                 return self.bound(field, key, "=", v).map(|b| match b {
                     Bound::Number(n) => Value::Number(n),

@@ -212,6 +212,31 @@ fn comparisons_need_numbers_and_known_operators() {
 }
 
 #[test]
+fn nan_and_infinity_are_not_numbers_a_rule_can_compare_with() {
+    let rules = "[[rule]]\nid = \"y\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\nwhen = { impact = nan }\n\n[[rule]]\nid = \"z\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\nwhen = { impact = { gte = inf } }\n";
+    let (_, errors) = compile(rules);
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors[0].contains("\"impact\" is compared with NaN"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].contains("\"impact\" is compared with inf"),
+        "{errors:#?}"
+    );
+
+    let mut d = Diagnostics::default();
+    let text = VOCABULARY.replace("[thresholds]", "[thresholds]\nbroken = nan");
+    assert!(parse_str(text, "roles.toml".into(), &mut d).is_none());
+    let message = d.iter().next().unwrap().to_string();
+    assert!(
+        message.contains("the threshold \"broken\" is NaN"),
+        "{message}"
+    );
+    assert!(message.contains("roles.toml:"), "located: {message}");
+}
+
+#[test]
 fn conditions_may_be_written_as_tables() {
     let rules = "[[rule]]\nid = \"t\"\nrole = \"public\"\nlevel = \"inform\"\nwhy = \".\"\n[rule.when]\npathway = \"build\"\n[rule.when.impact]\ngte = \"$hihg\"\n";
     let (_, errors) = compile(rules);
