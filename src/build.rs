@@ -122,8 +122,8 @@ pub fn write_site(
         return Err(clashes);
     }
     let done = std::sync::atomic::AtomicUsize::new(0);
-    output::publish(out, files, |&o| {
-        let content = site.render(o).map_err(|e| output::WriteError::Render {
+    output::publish(out, files, |&o, sink| {
+        let written = site.write(o, sink).map_err(|e| output::WriteError::Render {
             template: site.theme.template_file(&config.root, &e.template),
             message: format!("cannot render {}: {}", site.path(o), e.message),
         });
@@ -131,7 +131,7 @@ pub fn write_site(
             done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
             files.len(),
         );
-        content
+        written
     })
     .map_err(as_diagnostic)
 }

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -85,10 +86,21 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// Where an output's bytes go, part by part, as they are made: into a [`Content`] in memory,
+/// or straight into the file being published (so that a large export is never held whole).
+/// Writing never fails here: a sink keeps its first error and reports it when it is finished.
+pub trait Sink {
+    fn parts(&mut self, parts: &[Arc<Vec<u8>>]);
+
+    fn bytes(&mut self, bytes: Vec<u8>) {
+        self.parts(&[Arc::new(bytes)]);
+    }
+}
+
 /// The bytes of one output file, possibly in several parts: large exports are assembled from
 /// parts made in parallel and written part by part, never joined into one more copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Content(Vec<std::sync::Arc<Vec<u8>>>);
+pub struct Content(Vec<Arc<Vec<u8>>>);
 
 impl Content {
     pub fn len(&self) -> usize {
@@ -99,41 +111,13 @@ impl Content {
         self.len() == 0
     }
 
-    /// A hash of the bytes, made from a hash of each part: an output rendered the same way twice
-    /// gets the same hash, and watch mode compares only such. (The same bytes split differently
-    /// may hash differently; that costs at most one needless rewrite.) Hashing part by part
-    /// avoids the buffering a streaming hash does for small parts, which was most of the cost:
-    /// watch mode hashes every output it renders, over 100 MB for a CSV edit at 10,000 rows.
+    /// A hash of the bytes, made part by part (see [`PartHasher`]).
     pub fn hash(&self) -> u64 {
-        let mut parts = self.0.iter().filter(|p| !p.is_empty());
-        match (parts.next(), parts.next()) {
-            (None, _) => hash_bytes(b""),
-            (Some(only), None) => hash_bytes(only),
-            _ => {
-                let mut h = xxhash_rust::xxh3::Xxh3::new();
-                for part in self.0.iter().filter(|p| !p.is_empty()) {
-                    h.update(&hash_bytes(part).to_le_bytes());
-                    h.update(&(part.len() as u64).to_le_bytes());
-                }
-                h.digest()
-            }
+        let mut h = PartHasher::default();
+        for part in &self.0 {
+            h.add(part);
         }
-    }
-
-    /// Whether the file at `path` holds exactly these bytes.
-    pub fn same_as_file(&self, path: &Path) -> bool {
-        let Ok(old) = fs::read(path) else {
-            return false;
-        };
-        if old.len() != self.len() {
-            return false;
-        }
-        let mut at = 0;
-        self.0.iter().all(|part| {
-            let same = old[at..at + part.len()] == part[..];
-            at += part.len();
-            same
-        })
+        h.finish()
     }
 
     /// Writes the bytes to `path`, many parts per system call.
@@ -147,9 +131,200 @@ impl Content {
     }
 }
 
+impl Sink for Content {
+    fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+        self.0.extend(parts.iter().cloned());
+    }
+}
+
+/// A hash of bytes that come in parts, made from a hash of each part: an output made the same
+/// way twice gets the same hash, whether it was held in a [`Content`] or streamed to its file,
+/// and watch mode compares only such. (The same bytes split differently may hash differently;
+/// that costs at most one needless rewrite.) Hashing part by part avoids the buffering a
+/// streaming hash does for small parts, which was most of the cost: watch mode hashes every
+/// output it renders, over 100 MB for a CSV edit at 10,000 rows. One part alone hashes as its
+/// bytes do ([`hash_bytes`]).
+#[derive(Default)]
+struct PartHasher {
+    first: Option<u64>,
+    first_len: usize,
+    many: Option<xxhash_rust::xxh3::Xxh3>,
+}
+
+impl PartHasher {
+    fn add(&mut self, part: &[u8]) {
+        if part.is_empty() {
+            return;
+        }
+        let hash = hash_bytes(part);
+        if let Some(first) = self.first {
+            let many = self.many.get_or_insert_with(|| {
+                let mut h = xxhash_rust::xxh3::Xxh3::new();
+                h.update(&first.to_le_bytes());
+                h.update(&(self.first_len as u64).to_le_bytes());
+                h
+            });
+            many.update(&hash.to_le_bytes());
+            many.update(&(part.len() as u64).to_le_bytes());
+        } else {
+            self.first = Some(hash);
+            self.first_len = part.len();
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        match (&self.many, self.first) {
+            (Some(many), _) => many.digest(),
+            (None, Some(first)) => first,
+            (None, None) => hash_bytes(b""),
+        }
+    }
+}
+
+/// Publishes one output's parts into the new site's folder as they come. While they match the
+/// previous site's file, nothing is written; if they all do, the old file is linked in instead.
+/// At the first difference the file is written: the matching beginning copied from the old
+/// file, then the rest of the parts. So an unchanged large export costs one read and no write,
+/// and no file is ever read whole into memory.
+struct FileSink {
+    target: PathBuf,
+    /// The previous site's file of the same name, if there is one.
+    old: Option<PathBuf>,
+    state: Compare,
+    hasher: PartHasher,
+    len: u64,
+    error: Option<io::Error>,
+}
+
+enum Compare {
+    /// The parts so far are the first `same` bytes of the old file.
+    Same {
+        reader: io::BufReader<fs::File>,
+        same: u64,
+    },
+    Writing(fs::File),
+    /// Writing failed (the error is kept) or the output is finished.
+    Failed,
+}
+
+impl FileSink {
+    fn new(target: PathBuf, old: Option<PathBuf>) -> Self {
+        let old_file = old.as_ref().and_then(|old| fs::File::open(old).ok());
+        let mut sink = FileSink {
+            target,
+            old,
+            state: Compare::Failed,
+            hasher: PartHasher::default(),
+            len: 0,
+            error: None,
+        };
+        sink.state = match old_file {
+            Some(file) => Compare::Same {
+                reader: io::BufReader::with_capacity(1 << 16, file),
+                same: 0,
+            },
+            None => sink.create(0, &[]),
+        };
+        sink
+    }
+
+    /// Starts writing: the first `same` bytes from the old file, then `parts`.
+    fn create(&mut self, same: u64, parts: &[Arc<Vec<u8>>]) -> Compare {
+        let started = fs::File::create(&self.target).and_then(|mut file| {
+            if let Some(old) = self.old.as_ref().filter(|_| same > 0) {
+                let copied = io::copy(&mut io::Read::take(fs::File::open(old)?, same), &mut file)?;
+                if copied != same {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+            }
+            write_parts(&mut file, parts)?;
+            Ok(file)
+        });
+        match started {
+            Ok(file) => Compare::Writing(file),
+            Err(e) => {
+                self.error = Some(e);
+                Compare::Failed
+            }
+        }
+    }
+
+    /// The number of bytes and the hash of what was published, and whether the file differs
+    /// from the previous site's.
+    fn finish(mut self) -> io::Result<(u64, u64, bool)> {
+        let rewritten = match std::mem::replace(&mut self.state, Compare::Failed) {
+            Compare::Same { mut reader, same } => {
+                let at_end = io::BufRead::fill_buf(&mut reader).is_ok_and(|b| b.is_empty());
+                let linked = |old: &PathBuf| {
+                    fs::hard_link(old, &self.target).is_ok() || fs::copy(old, &self.target).is_ok()
+                };
+                if at_end && self.old.as_ref().is_some_and(linked) {
+                    false
+                } else {
+                    // The old file is longer: the new one is its beginning.
+                    self.state = self.create(same, &[]);
+                    true
+                }
+            }
+            Compare::Writing(_) | Compare::Failed => true,
+        };
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok((self.len, self.hasher.finish(), rewritten)),
+        }
+    }
+}
+
+impl Sink for FileSink {
+    fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+        for part in parts {
+            self.hasher.add(part);
+            self.len += part.len() as u64;
+        }
+        match &mut self.state {
+            Compare::Same { reader, same, .. } => {
+                for (k, part) in parts.iter().enumerate() {
+                    if !starts_with(reader, part) {
+                        let same = *same;
+                        self.state = self.create(same, &parts[k..]);
+                        return;
+                    }
+                    *same += part.len() as u64;
+                }
+            }
+            Compare::Writing(file) => {
+                if let Err(e) = write_parts(file, parts) {
+                    self.error = Some(e);
+                    self.state = Compare::Failed;
+                }
+            }
+            Compare::Failed => {}
+        }
+    }
+}
+
+/// Whether the next bytes of `reader` are `part` (consuming them when they are).
+fn starts_with(reader: &mut impl io::BufRead, mut part: &[u8]) -> bool {
+    while !part.is_empty() {
+        let Ok(buf) = reader.fill_buf() else {
+            return false;
+        };
+        if buf.is_empty() {
+            return false;
+        }
+        let n = buf.len().min(part.len());
+        if buf[..n] != part[..n] {
+            return false;
+        }
+        reader.consume(n);
+        part = &part[n..];
+    }
+    true
+}
+
 /// Writes `parts` in order with vectored writes: a large export of tens of thousands of parts
 /// takes a few dozen system calls rather than one per part.
-fn write_parts(out: &mut impl io::Write, parts: &[std::sync::Arc<Vec<u8>>]) -> io::Result<()> {
+fn write_parts(out: &mut impl io::Write, parts: &[Arc<Vec<u8>>]) -> io::Result<()> {
     // Linux's limit on the parts of one writev call.
     const BATCH: usize = 1024;
     for batch in parts.chunks(BATCH) {
@@ -173,19 +348,19 @@ fn write_parts(out: &mut impl io::Write, parts: &[std::sync::Arc<Vec<u8>>]) -> i
 
 impl From<Vec<u8>> for Content {
     fn from(bytes: Vec<u8>) -> Self {
-        Content(vec![std::sync::Arc::new(bytes)])
+        Content(vec![Arc::new(bytes)])
     }
 }
 
 impl From<Vec<Vec<u8>>> for Content {
     fn from(parts: Vec<Vec<u8>>) -> Self {
-        Content(parts.into_iter().map(std::sync::Arc::new).collect())
+        Content(parts.into_iter().map(Arc::new).collect())
     }
 }
 
 /// Parts shared with other outputs or kept between rebuilds are not copied.
-impl From<Vec<std::sync::Arc<Vec<u8>>>> for Content {
-    fn from(parts: Vec<std::sync::Arc<Vec<u8>>>) -> Self {
+impl From<Vec<Arc<Vec<u8>>>> for Content {
+    fn from(parts: Vec<Arc<Vec<u8>>>) -> Self {
         Content(parts)
     }
 }
@@ -254,11 +429,12 @@ fn normalize(path: &Path) -> PathBuf {
 }
 
 /// Renders every file into a temporary folder beside `out` and swaps it in. `files` are paths
-/// relative to the site root (with `/`); `render` makes the bytes of one of them.
+/// relative to the site root (with `/`); `render` makes the bytes of one of them, into the
+/// sink it is given.
 pub fn publish<T: Sync>(
     out: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Content, WriteError> + Sync,
+    render: impl Fn(&T, &mut dyn Sink) -> Result<(), WriteError> + Sync,
 ) -> Result<Written, WriteError> {
     let parent = out
         .parent()
@@ -389,7 +565,7 @@ fn is_running(_pid: u32) -> bool {
 fn write_all<T: Sync>(
     tmp: &Path,
     files: &[(String, T)],
-    render: impl Fn(&T) -> Result<Content, WriteError> + Sync,
+    render: impl Fn(&T, &mut dyn Sink) -> Result<(), WriteError> + Sync,
     previous: Option<&Path>,
 ) -> Result<Written, WriteError> {
     fs::create_dir_all(tmp).map_err(io_error(tmp))?;
@@ -409,16 +585,11 @@ fn write_all<T: Sync>(
     let sizes = files
         .par_iter()
         .map(|(path, item)| {
-            let data = render(item)?;
             let target = tmp.join(path);
-            let unchanged = previous.is_some_and(|p| {
-                let old = p.join(path);
-                data.same_as_file(&old) && fs::hard_link(&old, &target).is_ok()
-            });
-            if !unchanged {
-                data.write_to(&target).map_err(io_error(&target))?;
-            }
-            Ok((path.clone(), data.len() as u64, data.hash(), !unchanged))
+            let mut sink = FileSink::new(target.clone(), previous.map(|p| p.join(path)));
+            render(item, &mut sink)?;
+            let (len, hash, rewritten) = sink.finish().map_err(io_error(&target))?;
+            Ok((path.clone(), len, hash, rewritten))
         })
         .collect::<Result<Vec<(String, u64, u64, bool)>, WriteError>>()?;
     Ok(Written {
@@ -499,9 +670,9 @@ mod tests {
 
     #[test]
     fn parts_are_written_whole_and_in_order_even_by_partial_writes() {
-        let parts: Vec<std::sync::Arc<Vec<u8>>> = (0..3000)
-            .map(|i| std::sync::Arc::new(format!("{i},").into_bytes()))
-            .chain([std::sync::Arc::new(Vec::new())])
+        let parts: Vec<Arc<Vec<u8>>> = (0..3000)
+            .map(|i| Arc::new(format!("{i},").into_bytes()))
+            .chain([Arc::new(Vec::new())])
             .collect();
         let mut out = Trickle(Vec::new());
         write_parts(&mut out, &parts).unwrap();
@@ -519,19 +690,21 @@ mod tests {
     fn a_failed_build_leaves_the_previous_site_alone() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
-        publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes().into())
+        publish(&out, &files(&["index.html", "a/b.html"]), |s, sink| {
+            sink.bytes(s.clone().into_bytes());
+            Ok(())
         })
         .unwrap();
         let before = fs::read(out.join("a/b.html")).unwrap();
-        let err = publish(&out, &files(&["index.html", "a/c.html"]), |s| {
+        let err = publish(&out, &files(&["index.html", "a/c.html"]), |s, sink| {
             if s.contains("c.html") {
                 Err(WriteError::Render {
                     template: "t.html".into(),
                     message: "boom".into(),
                 })
             } else {
-                Ok(b"new".to_vec().into())
+                sink.bytes(b"new".to_vec());
+                Ok(())
             }
         });
         assert!(err.is_err());
@@ -552,26 +725,29 @@ mod tests {
     fn an_unchanged_rebuild_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
-        publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes().into())
+        publish(&out, &files(&["index.html", "a/b.html"]), |s, sink| {
+            sink.bytes(s.clone().into_bytes());
+            Ok(())
         })
         .unwrap();
         let inode =
             |p: &str| std::os::unix::fs::MetadataExt::ino(&fs::metadata(out.join(p)).unwrap());
         let before = (inode("index.html"), inode("a/b.html"));
-        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(s.clone().into_bytes().into())
+        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s, sink| {
+            sink.bytes(s.clone().into_bytes());
+            Ok(())
         })
         .unwrap();
         assert_eq!(w.rewritten, 0);
         assert_eq!((inode("index.html"), inode("a/b.html")), before);
         // One changed file: only it is new; the other keeps its inode.
-        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s| {
-            Ok(if s.contains("b.html") {
-                b"new".to_vec().into()
+        let w = publish(&out, &files(&["index.html", "a/b.html"]), |s, sink| {
+            sink.bytes(if s.contains("b.html") {
+                b"new".to_vec()
             } else {
-                s.clone().into_bytes().into()
-            })
+                s.clone().into_bytes()
+            });
+            Ok(())
         })
         .unwrap();
         assert_eq!(w.rewritten, 1);
@@ -596,20 +772,72 @@ mod tests {
         let path = dir.path().join("f");
         parts.write_to(&path).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"abcd");
-        assert!(Content::from(b"abcd".to_vec()).same_as_file(&path));
-        assert!(!Content::from(b"abc".to_vec()).same_as_file(&path));
+    }
+
+    #[test]
+    fn a_streamed_file_is_written_from_its_first_difference_and_linked_when_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = dir.path().join("old");
+        fs::write(&old, b"abcdef").unwrap();
+        let cases: [&[&[u8]]; 8] = [
+            &[b"ab", b"cd", b"ef"],
+            &[b"abcdef"],
+            &[b"ab", b"", b"cdef"],
+            &[b"ab", b"cX", b"ef"],
+            &[b"ab", b"cd"],
+            &[b"ab", b"cd", b"ef", b"g"],
+            &[b"X", b"bcdef"],
+            &[],
+        ];
+        for (n, parts) in cases.iter().enumerate() {
+            let parts: Vec<Arc<Vec<u8>>> = parts.iter().map(|p| Arc::new(p.to_vec())).collect();
+            let content = Content::from(parts.clone());
+            let target = dir.path().join(format!("new{n}"));
+            let mut sink = FileSink::new(target.clone(), Some(old.clone()));
+            // Parts may come one at a time or several together.
+            for chunk in parts.chunks(2) {
+                sink.parts(chunk);
+            }
+            let (len, hash, rewritten) = sink.finish().unwrap();
+            assert_eq!(fs::read(&target).unwrap(), content.to_vec(), "case {n}");
+            assert_eq!(
+                (len, hash),
+                (content.len() as u64, content.hash()),
+                "case {n}"
+            );
+            assert_eq!(rewritten, content.to_vec() != b"abcdef", "case {n}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                let linked =
+                    fs::metadata(&target).unwrap().ino() == fs::metadata(&old).unwrap().ino();
+                assert_eq!(linked, !rewritten, "case {n}");
+            }
+        }
+        // No old file, or one that cannot be read: the parts are written.
+        let target = dir.path().join("fresh");
+        let mut sink = FileSink::new(target.clone(), Some(dir.path().join("missing")));
+        sink.bytes(b"xyz".to_vec());
+        assert!(sink.finish().unwrap().2);
+        assert_eq!(fs::read(&target).unwrap(), b"xyz");
+        // A file that cannot be made: the error comes when the sink is finished.
+        let mut sink = FileSink::new(dir.path().join("no/such/folder/f"), None);
+        sink.bytes(b"xyz".to_vec());
+        assert!(sink.finish().is_err());
     }
 
     #[test]
     fn removed_pages_do_not_linger() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("site");
-        publish(&out, &files(&["index.html", "old.html"]), |s| {
-            Ok(s.clone().into_bytes().into())
+        publish(&out, &files(&["index.html", "old.html"]), |s, sink| {
+            sink.bytes(s.clone().into_bytes());
+            Ok(())
         })
         .unwrap();
-        publish(&out, &files(&["index.html"]), |s| {
-            Ok(s.clone().into_bytes().into())
+        publish(&out, &files(&["index.html"]), |s, sink| {
+            sink.bytes(s.clone().into_bytes());
+            Ok(())
         })
         .unwrap();
         assert!(!out.join("old.html").exists());

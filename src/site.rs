@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::guidance::Page;
 use crate::handbook::Handbook;
-use crate::output::Content;
+use crate::output::{Content, Sink};
 use crate::theme::{RenderError, Theme};
 
 /// One file of the site.
@@ -350,34 +350,54 @@ impl<'a> Site<'a> {
         }
     }
 
-    /// The bytes of `output`.
+    /// The bytes of `output`, in memory.
     pub fn render(&self, output: Output) -> Result<Content, RenderError> {
-        let html = |r: Result<String, RenderError>| {
-            r.map(|s| Content::from(self.finish_html(s).into_bytes()))
+        let mut content = Content::default();
+        self.write(output, &mut content)?;
+        Ok(content)
+    }
+
+    /// Makes the bytes of `output` into `sink`, part by part: the outputs that gather every
+    /// procurement are made and passed on a chunk of procurements at a time.
+    pub fn write(&self, output: Output, sink: &mut dyn Sink) -> Result<(), RenderError> {
+        let page = match output {
+            Output::Index => return self.spliced(pages::index(self)?, sink),
+            Output::Role(i) => return self.spliced(pages::role(self, i)?, sink),
+            Output::SearchProcurements => return export::search_procurements(self, sink),
+            Output::ProjectsJson => return export::projects_json(self, sink),
+            Output::StakeholdersCsv => return export::stakeholders_csv(self, sink),
+            Output::Feed => {
+                sink.bytes(export::feed(self)?.into_bytes());
+                return Ok(());
+            }
+            Output::SearchIndex => {
+                sink.bytes(export::search_index(self));
+                return Ok(());
+            }
+            Output::Asset(i) => {
+                sink.bytes(self.theme.assets[i].1.clone());
+                return Ok(());
+            }
+            Output::Guide(i) => pages::guide(self, i)?,
+            Output::Project(i) => pages::project(self, i)?,
+            Output::RolesIndex => pages::roles(self)?,
+            Output::Resources => pages::resources(self)?,
+            Output::Search => pages::search(self)?,
+            Output::NotFound => pages::not_found(self)?,
         };
-        let spliced = |r: Result<blocks::Html, RenderError>| {
-            r.map(|h| {
-                let mut parts = h.parts;
-                parts.push(std::sync::Arc::new(self.finish_html(h.tail).into_bytes()));
-                Content::from(parts)
-            })
-        };
-        match output {
-            Output::Index => spliced(pages::index(self)),
-            Output::Guide(i) => html(pages::guide(self, i)),
-            Output::Project(i) => html(pages::project(self, i)),
-            Output::RolesIndex => html(pages::roles(self)),
-            Output::Role(i) => spliced(pages::role(self, i)),
-            Output::Resources => html(pages::resources(self)),
-            Output::Search => html(pages::search(self)),
-            Output::NotFound => html(pages::not_found(self)),
-            Output::Feed => export::feed(self).map(|s| Content::from(s.into_bytes())),
-            Output::SearchIndex => Ok(export::search_index(self).into()),
-            Output::SearchProcurements => export::search_procurements(self),
-            Output::ProjectsJson => export::projects_json(self),
-            Output::StakeholdersCsv => export::stakeholders_csv(self),
-            Output::Asset(i) => Ok(self.theme.assets[i].1.clone().into()),
-        }
+        sink.bytes(self.finish_html(page).into_bytes());
+        Ok(())
+    }
+
+    /// A page with blocks spliced in, then its tail.
+    fn spliced<B: blocks::Block>(
+        &self,
+        page: blocks::Html<B>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), RenderError> {
+        page.write(sink)?;
+        sink.bytes(self.finish_html(page.tail).into_bytes());
+        Ok(())
     }
 
     /// In preview mode, pages get the live-reload script before `</body>`.

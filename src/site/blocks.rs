@@ -9,35 +9,47 @@
 
 use std::sync::Arc;
 
+use crate::output::{Content, Sink};
 use crate::theme::RenderError;
 
-/// The parts of one block, in order.
-pub(super) type Block = Vec<Arc<Vec<u8>>>;
+/// A block: knows whether it is empty, and writes its parts.
+pub(super) trait Block {
+    fn is_empty(&self) -> bool;
+    fn write(&self, sink: &mut dyn Sink) -> Result<(), RenderError>;
+}
 
-/// A rendered page: parts to write first, then the text after the last block.
-#[derive(Debug, Default)]
-pub(super) struct Html {
-    pub parts: Vec<Arc<Vec<u8>>>,
+/// A rendered page: its pieces in order, then the text after the last block.
+pub(super) struct Html<B> {
+    pieces: Vec<Piece<B>>,
     /// The end of the page (holding `</body>`, where the preview adds its script).
     pub tail: String,
 }
 
-impl From<String> for Html {
-    fn from(tail: String) -> Self {
-        Html {
-            parts: Vec::new(),
-            tail,
+enum Piece<B> {
+    Text(Arc<Vec<u8>>),
+    Block(B),
+}
+
+impl<B: Block> Html<B> {
+    /// Writes the page up to its tail: the template's text and the blocks' parts.
+    pub fn write(&self, sink: &mut dyn Sink) -> Result<(), RenderError> {
+        for piece in &self.pieces {
+            match piece {
+                Piece::Text(text) => sink.parts(std::slice::from_ref(text)),
+                Piece::Block(block) => block.write(sink)?,
+            }
         }
+        Ok(())
     }
 }
 
 /// Renders a page with `blocks`: `render` gets, for each block, the text to put in the context
 /// in its place (a marker, or the block's text when the markers cannot be used). An empty
 /// block is given as it is: a template may well leave it out.
-pub(super) fn render_with_blocks(
-    blocks: Vec<Block>,
+pub(super) fn render_with_blocks<B: Block>(
+    blocks: Vec<B>,
     render: impl Fn(Vec<String>) -> Result<String, RenderError>,
-) -> Result<Html, RenderError> {
+) -> Result<Html<B>, RenderError> {
     let markers: Vec<String> = blocks
         .iter()
         .enumerate()
@@ -55,53 +67,82 @@ pub(super) fn render_with_blocks(
         let mut found = html.match_indices(marker.as_str());
         match (found.next(), found.next()) {
             (Some((at, _)), None) => cuts.push((at, marker.len(), i)),
-            _ => return render(blocks.iter().map(text).collect()).map(Html::from),
+            _ => {
+                let texts = blocks.iter().map(text).collect::<Result<_, _>>()?;
+                return Ok(Html {
+                    pieces: Vec::new(),
+                    tail: render(texts)?,
+                });
+            }
         }
     }
     cuts.sort_unstable();
-    let mut parts = Vec::with_capacity(blocks.iter().map(Vec::len).sum::<usize>() + cuts.len());
-    let mut blocks: Vec<Option<Block>> = blocks.into_iter().map(Some).collect();
+    let mut pieces = Vec::with_capacity(2 * cuts.len());
+    let mut blocks: Vec<Option<B>> = blocks.into_iter().map(Some).collect();
     let mut from = 0;
     for (at, len, i) in cuts {
-        parts.push(Arc::new(html.as_bytes()[from..at].to_vec()));
-        parts.extend(blocks[i].take().unwrap_or_default());
+        pieces.push(Piece::Text(Arc::new(html.as_bytes()[from..at].to_vec())));
+        if let Some(block) = blocks[i].take() {
+            pieces.push(Piece::Block(block));
+        }
         from = at + len;
     }
     Ok(Html {
-        parts,
+        pieces,
         tail: html[from..].to_string(),
     })
 }
 
 /// A block's bytes as one string.
-fn text(block: &Block) -> String {
-    let mut bytes = Vec::with_capacity(block.iter().map(|p| p.len()).sum());
-    for part in block {
-        bytes.extend_from_slice(part);
-    }
+fn text(block: &impl Block) -> Result<String, RenderError> {
+    let mut content = Content::default();
+    block.write(&mut content)?;
     // Every part was made from a `String`.
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    Ok(String::from_utf8(content.to_vec())
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn block(parts: &[&str]) -> Block {
-        parts
-            .iter()
-            .map(|p| Arc::new(p.as_bytes().to_vec()))
-            .collect()
+    struct Parts(Vec<Arc<Vec<u8>>>);
+
+    impl Block for Parts {
+        fn is_empty(&self) -> bool {
+            self.0.is_empty()
+        }
+        fn write(&self, sink: &mut dyn Sink) -> Result<(), RenderError> {
+            sink.parts(&self.0);
+            Ok(())
+        }
     }
 
-    fn joined(html: Html) -> String {
-        let mut s: String = html
-            .parts
+    fn block(parts: &[&str]) -> Parts {
+        Parts(
+            parts
+                .iter()
+                .map(|p| Arc::new(p.as_bytes().to_vec()))
+                .collect(),
+        )
+    }
+
+    impl Sink for Vec<Arc<Vec<u8>>> {
+        fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+            self.extend(parts.iter().cloned());
+        }
+    }
+
+    /// The page's bytes, and how many parts were written before the tail.
+    fn joined(html: Html<Parts>) -> (String, usize) {
+        let mut parts = Vec::new();
+        html.write(&mut parts).unwrap();
+        let mut s: String = parts
             .iter()
             .map(|p| String::from_utf8(p.to_vec()).unwrap())
             .collect();
         s.push_str(&html.tail);
-        s
+        (s, parts.len())
     }
 
     #[test]
@@ -111,11 +152,13 @@ mod tests {
             |b| Ok(format!("<table>{}</table><ul>{}</ul></body>", b[0], b[1])),
         )
         .unwrap();
-        assert_eq!(html.parts.len(), 5);
         assert_eq!(html.tail, "</ul></body>");
         assert_eq!(
             joined(html),
-            "<table><tr>1</tr><tr>2</tr></table><ul>x</ul></body>"
+            (
+                "<table><tr>1</tr><tr>2</tr></table><ul>x</ul></body>".to_string(),
+                5
+            )
         );
     }
 
@@ -125,17 +168,16 @@ mod tests {
             Ok(b[0].replace('<', "&lt;"))
         })
         .unwrap();
-        assert_eq!(joined(escaped), "&lt;b>&lt;/b>");
+        assert_eq!(joined(escaped).0, "&lt;b>&lt;/b>");
         let twice =
             render_with_blocks(vec![block(&["a", "b"])], |b| Ok(format!("{0}|{0}", b[0]))).unwrap();
-        assert_eq!(joined(twice), "ab|ab");
+        assert_eq!(joined(twice).0, "ab|ab");
         let dropped = render_with_blocks(vec![block(&["a"])], |_| Ok("none".into())).unwrap();
-        assert_eq!(joined(dropped), "none");
+        assert_eq!(joined(dropped).0, "none");
         let empty = render_with_blocks(vec![block(&[]), block(&["b"])], |b| {
             Ok(format!("[{}][{}]", b[0], b[1]))
         })
         .unwrap();
-        assert_eq!(empty.parts.len(), 2);
-        assert_eq!(joined(empty), "[][b]");
+        assert_eq!(joined(empty), ("[][b]".to_string(), 2));
     }
 }

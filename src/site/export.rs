@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::rows::{self, Kind};
 use super::{Output, Site, SiteInfo};
 use crate::markdown;
-use crate::output::Content;
+use crate::output::Sink;
 use crate::rules::PhaseSet;
 use crate::theme::RenderError;
 
@@ -109,7 +110,7 @@ pub(super) fn project_json(site: &Site<'_>, i: usize) -> Vec<u8> {
 
 /// `projects.json` (schema `procbook.projects/1`, see docs/formats.md): each procurement with
 /// its stakeholder plan; rule texts are listed once, at the top.
-pub(super) fn projects_json(site: &Site<'_>) -> Result<Content, RenderError> {
+pub(super) fn projects_json(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), RenderError> {
     let h = site.handbook;
     let rules = &h.rules;
     let phase_ids = |set: PhaseSet| {
@@ -118,7 +119,6 @@ pub(super) fn projects_json(site: &Site<'_>) -> Result<Content, RenderError> {
             .map(|p| p.id.as_str())
             .collect::<Vec<_>>()
     };
-    let rows = site.rows()?;
     let doc = ProjectsJson {
         schema: "procbook.projects/1",
         title: &site.info.title,
@@ -165,27 +165,33 @@ pub(super) fn projects_json(site: &Site<'_>) -> Result<Content, RenderError> {
     let mut head = serde_json::to_vec(&doc).unwrap_or_default();
     head.pop();
     head.extend_from_slice(b",\"projects\":[");
+    sink.bytes(head);
+    separated(site, Kind::Json, sink)?;
+    sink.bytes(b"]}\n".to_vec());
+    Ok(())
+}
+
+/// Every procurement's `kind` fragment, with commas between them.
+fn separated(site: &Site<'_>, kind: Kind, sink: &mut dyn Sink) -> Result<(), RenderError> {
     let comma = Arc::new(b",".to_vec());
-    let mut parts = Vec::with_capacity(2 * rows.len() + 2);
-    parts.push(Arc::new(head));
-    for (n, row) in rows.iter().enumerate() {
-        if n > 0 {
-            parts.push(Arc::clone(&comma));
+    let mut first = true;
+    rows::each(site, kind, |chunk| {
+        let mut parts = Vec::with_capacity(2 * chunk.len());
+        for part in chunk {
+            if !first {
+                parts.push(Arc::clone(&comma));
+            }
+            first = false;
+            parts.push(Arc::clone(part));
         }
-        parts.push(Arc::clone(&row.json));
-    }
-    parts.push(Arc::new(b"]}\n".to_vec()));
-    Ok(parts.into())
+        sink.parts(&parts);
+    })
 }
 
 /// `stakeholders.csv`: one row per procurement × role × phase the role takes part in.
-pub(super) fn stakeholders_csv(site: &Site<'_>) -> Result<Content, RenderError> {
-    let header = Arc::new(b"project,role,phase,level,sign_off,assignee,rules\n".to_vec());
-    let rows = site.rows()?;
-    Ok(std::iter::once(header)
-        .chain(rows.iter().map(|r| Arc::clone(&r.csv)))
-        .collect::<Vec<_>>()
-        .into())
+pub(super) fn stakeholders_csv(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), RenderError> {
+    sink.bytes(b"project,role,phase,level,sign_off,assignee,rules\n".to_vec());
+    rows::each(site, Kind::Csv, |chunk| sink.parts(chunk))
 }
 
 /// One procurement's rows in stakeholders.csv.
@@ -264,21 +270,11 @@ pub(super) fn search_index(site: &Site<'_>) -> Vec<u8> {
 /// `search-procurements.js`: the procurements' part of the search index, in a file of its own
 /// so that editing a guidance page does not rewrite it (and editing the CSV does not rewrite
 /// the guidance part).
-pub(super) fn search_procurements(site: &Site<'_>) -> Result<Content, RenderError> {
-    let rows = site.rows()?;
-    let comma = Arc::new(b",".to_vec());
-    let mut parts = Vec::with_capacity(2 * rows.len() + 2);
-    parts.push(Arc::new(
-        b"window.PROCBOOK_SEARCH_PROCUREMENTS = {\"docs\":[".to_vec(),
-    ));
-    for (n, row) in rows.iter().enumerate() {
-        if n > 0 {
-            parts.push(Arc::clone(&comma));
-        }
-        parts.push(Arc::clone(&row.search));
-    }
-    parts.push(Arc::new(b"]};\n".to_vec()));
-    Ok(parts.into())
+pub(super) fn search_procurements(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), RenderError> {
+    sink.bytes(b"window.PROCBOOK_SEARCH_PROCUREMENTS = {\"docs\":[".to_vec());
+    separated(site, Kind::Search, sink)?;
+    sink.bytes(b"]};\n".to_vec());
+    Ok(())
 }
 
 /// One procurement's entry in the search index: `[url, title, "procurement", text]`.

@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use std::sync::Arc;
-
-use super::blocks::{render_with_blocks, Block, Html};
+use super::blocks::{render_with_blocks, Html};
+use super::rows::{Kind, Rows};
 use super::{Link, NavItem, Output, Site, SiteInfo};
 use crate::config::FieldKind;
 use crate::markdown::{self, Trust};
@@ -92,7 +91,7 @@ struct Count {
 /// How a blank value is shown and counted.
 pub const UNKNOWN: &str = "Not known";
 
-pub(super) fn index(site: &Site<'_>) -> Result<Html, RenderError> {
+pub(super) fn index<'s, 'a>(site: &'s Site<'a>) -> Result<Html<Rows<'s, 'a>>, RenderError> {
     let h = site.handbook;
     let procurements = &h.procurements;
     let schema = &procurements.schema;
@@ -117,19 +116,21 @@ pub(super) fn index(site: &Site<'_>) -> Result<Html, RenderError> {
             }
         })
         .collect();
-    let made = site.rows()?;
-    let row_gap = Arc::new(b"\n  ".to_vec());
-    let rows: Block = made
-        .iter()
-        .flat_map(|row| [Arc::clone(&row.index_row), Arc::clone(&row_gap)])
-        .collect();
-    let newline = Arc::new(b"\n".to_vec());
-    let gaps: Block = made
-        .iter()
-        .filter_map(|r| r.gap.as_ref())
-        .flat_map(|gap| [Arc::clone(gap), Arc::clone(&newline)])
-        .collect();
-    let gap_count = gaps.len() / 2;
+    let rows = Rows {
+        site,
+        kind: Kind::IndexRow,
+        after: b"\n  ",
+        count: procurements.rows.len(),
+    };
+    let gap_count = (0..procurements.rows.len())
+        .filter(|&i| !crate::handbook::gap_roles(h, i).is_empty())
+        .count();
+    let gaps = Rows {
+        site,
+        kind: Kind::Gap,
+        after: b"\n",
+        count: gap_count,
+    };
     let untracked: Vec<&str> = crate::handbook::untracked_roles(h)
         .into_iter()
         .map(|(r, _)| h.rules.roles[r].name.as_str())
@@ -651,21 +652,33 @@ struct LevelGroup<'s> {
     rows: String,
 }
 
-pub(super) fn role(site: &Site<'_>, r: usize) -> Result<Html, RenderError> {
-    let rules = &site.handbook.rules;
-    let levels = rules.levels.len();
+pub(super) fn role<'s, 'a>(
+    site: &'s Site<'a>,
+    r: usize,
+) -> Result<Html<Rows<'s, 'a>>, RenderError> {
+    let h = site.handbook;
+    let levels = h.rules.levels.len();
     // Deepest level first.
-    let mut blocks: Vec<Block> = vec![Vec::new(); levels];
-    let row_gap = Arc::new(b"\n  ".to_vec());
-    for row in site.rows()? {
-        for (_, top, html) in row.role_rows.iter().filter(|(role, _, _)| *role == r) {
-            let block = &mut blocks[levels - 1 - top];
-            block.push(Arc::clone(html));
-            block.push(Arc::clone(&row_gap));
+    let mut counts = vec![0; levels];
+    for plan in h.plans.iter() {
+        if let Some(top) = plan.top_level(r) {
+            counts[levels - 1 - top] += 1;
         }
     }
-    let counts: Vec<usize> = blocks.iter().map(|b| b.len() / 2).collect();
-    blocks.retain(|b| !b.is_empty());
+    let blocks = counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &count)| count > 0)
+        .map(|(l, &count)| Rows {
+            site,
+            kind: Kind::Role {
+                role: r,
+                level: levels - 1 - l,
+            },
+            after: b"\n  ",
+            count,
+        })
+        .collect();
     render_with_blocks(blocks, |texts| role_page(site, r, &counts, texts))
 }
 

@@ -1,8 +1,11 @@
 //! What each procurement contributes to the outputs that gather all of them — its row in the
 //! index table, its rows on role pages, its part of projects.json, stakeholders.csv and the
-//! search index — made once per procurement, in parallel.
+//! search index — made in parallel, a chunk of procurements at a time.
 //!
-//! Watch mode keeps them in a [`RowCache`] across rebuilds: when one CSV row changes, only its
+//! A build streams them: each gathering output makes its kind of fragment for a chunk of
+//! procurements, writes the chunk and drops it, so memory does not grow with the number of
+//! rows beyond the handbook itself. Watch mode instead makes all of a procurement's fragments
+//! at once and keeps them in a [`RowCache`] across rebuilds in a [`RowCache`] across rebuilds: when one CSV row changes, only its
 //! fragments are made again and the gathering outputs are assembled from the rest. A fragment
 //! depends only on its procurement's row and plan and on site-wide pieces: watch mode clears the
 //! cache whenever those change and forgets the procurements whose row or plan changed (the same
@@ -15,8 +18,10 @@ use rayon::prelude::*;
 use serde::Serialize;
 use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
+use super::blocks::Block;
 use super::pages::UNKNOWN;
 use super::{export, Output, Site};
+use crate::output::Sink;
 use crate::theme::RenderError;
 
 /// One procurement's fragments.
@@ -96,6 +101,116 @@ struct RoleRow<'s> {
     sign_off: String,
 }
 
+/// One kind of fragment: what one gathering output takes from each procurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    IndexRow,
+    Gap,
+    /// The rows on role `role`'s page, of the procurements where its deepest level is `level`.
+    Role {
+        role: usize,
+        level: usize,
+    },
+    Json,
+    Csv,
+    Search,
+}
+
+impl RowFragments {
+    fn get(&self, kind: Kind) -> Option<&Arc<Vec<u8>>> {
+        match kind {
+            Kind::IndexRow => Some(&self.index_row),
+            Kind::Gap => self.gap.as_ref(),
+            Kind::Role { role, level } => self
+                .role_rows
+                .iter()
+                .find(|(r, top, _)| *r == role && *top == level)
+                .map(|(_, _, html)| html),
+            Kind::Json => Some(&self.json),
+            Kind::Csv => Some(&self.csv),
+            Kind::Search => Some(&self.search),
+        }
+    }
+}
+
+/// How many procurements a chunk of a streamed output holds: enough to keep every core busy,
+/// few enough that a chunk's fragments are a few megabytes.
+const CHUNK: usize = 1024;
+
+/// Passes the `kind` fragments of every procurement that has one to `each`, in row order, a
+/// chunk at a time. In watch mode they come from the cache (made for all procurements at once,
+/// and kept); otherwise each chunk's are made in parallel and dropped once `each` has them, so
+/// a build never holds all procurements' fragments: at 100,000 rows they are over 500 MB.
+pub(super) fn each(
+    site: &Site<'_>,
+    kind: Kind,
+    mut each: impl FnMut(&[Arc<Vec<u8>>]),
+) -> Result<(), RenderError> {
+    if site.cache.is_some() {
+        for chunk in site.rows()?.chunks(CHUNK) {
+            let parts: Vec<Arc<Vec<u8>>> =
+                chunk.iter().filter_map(|f| f.get(kind).cloned()).collect();
+            each(&parts);
+        }
+        return Ok(());
+    }
+    let n = site.handbook.procurements.rows.len();
+    for start in (0..n).step_by(CHUNK) {
+        let made: Vec<Option<Arc<Vec<u8>>>> = (start..n.min(start + CHUNK))
+            .into_par_iter()
+            .map(|i| fragment(site, i, kind))
+            .collect::<Result<_, _>>()?;
+        let parts: Vec<Arc<Vec<u8>>> = made.into_iter().flatten().collect();
+        each(&parts);
+    }
+    Ok(())
+}
+
+/// A block of a page: the `kind` fragments of the `count` procurements that have one, each
+/// followed by `after`.
+pub(super) struct Rows<'s, 'a> {
+    pub site: &'s Site<'a>,
+    pub kind: Kind,
+    pub after: &'static [u8],
+    pub count: usize,
+}
+
+impl Block for Rows<'_, '_> {
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn write(&self, sink: &mut dyn Sink) -> Result<(), RenderError> {
+        let after = Arc::new(self.after.to_vec());
+        each(self.site, self.kind, |chunk| {
+            let parts: Vec<Arc<Vec<u8>>> = chunk
+                .iter()
+                .flat_map(|part| [Arc::clone(part), Arc::clone(&after)])
+                .collect();
+            sink.parts(&parts);
+        })
+    }
+}
+
+/// Procurement `i`'s fragment of `kind`, if it has one.
+fn fragment(site: &Site<'_>, i: usize, kind: Kind) -> Result<Option<Arc<Vec<u8>>>, RenderError> {
+    Ok(match kind {
+        Kind::IndexRow => Some(index_row(site, i)?),
+        Kind::Gap => gap(site, i)?,
+        Kind::Role { role, level } => match site.handbook.plans[i].top_level(role) {
+            Some(top) if top == level => Some(role_row(site, i, role, top)?),
+            _ => None,
+        },
+        Kind::Json => Some(Arc::new(export::project_json(site, i))),
+        Kind::Csv => Some(Arc::new(export::project_csv(site, i))),
+        Kind::Search => Some(Arc::new(export::project_search(
+            site,
+            i,
+            &site.path(Output::Project(i)),
+        ))),
+    })
+}
+
 /// The fragments of every procurement, in row order (from `cache` where still valid).
 pub(super) fn fragments(
     site: &Site<'_>,
@@ -125,82 +240,17 @@ pub(super) fn fragments(
     Ok(made)
 }
 
+/// All of procurement `i`'s fragments.
 fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
-    let h = site.handbook;
-    let rules = &h.rules;
-    let procurements = &h.procurements;
-    let schema = &procurements.schema;
-    let p = &procurements.rows[i];
-    let plan = &h.plans[i];
-    let title = procurements.title(p);
-    let index_row = site.theme.render(
-        "partials/index-row.html",
-        &IndexRow {
-            id: &p.id,
-            slug: &p.slug,
-            title,
-            cells: schema
-                .index_columns
-                .iter()
-                .map(|&f| {
-                    p.value(f)
-                        .map_or_else(|| UNKNOWN.to_string(), |v| schema.fields[f].display(v))
-                })
-                .collect(),
-            roles: plan.roles().count(),
-        },
-    )?;
-    let stage = procurements
-        .stage(p)
-        .and_then(|s| rules.phase(s))
-        .map_or(UNKNOWN, |ph| rules.phases[ph].name.as_str());
-    let mut role_rows = Vec::new();
-    for r in plan.roles() {
-        let Some(top) = plan.top_level(r) else {
-            continue;
-        };
-        let names = |keep: &dyn Fn(crate::rules::Involvement) -> bool| {
-            plan.row(r)
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.is_some_and(keep))
-                .map(|(ph, _)| rules.phases[ph].name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let html = site.theme.render(
-            "partials/role-row.html",
-            &RoleRow {
-                role: &rules.roles[r].id,
-                slug: &p.slug,
-                title,
-                stage,
-                phases: names(&|c| c.level() == top),
-                sign_off: names(&|c| c.sign_off),
-            },
-        )?;
-        role_rows.push((r, top, trimmed(html)));
-    }
-    let gap_roles = crate::handbook::gap_roles(h, i);
-    let gap = if gap_roles.is_empty() {
-        None
-    } else {
-        let roles = gap_roles
-            .iter()
-            .map(|&r| rules.roles[r].name.as_str())
-            .collect();
-        Some(trimmed(site.theme.render(
-            "partials/gap.html",
-            &GapRow {
-                slug: &p.slug,
-                title,
-                roles,
-            },
-        )?))
-    };
+    let plan = &site.handbook.plans[i];
+    let role_rows = plan
+        .roles()
+        .filter_map(|r| Some((r, plan.top_level(r)?)))
+        .map(|(r, top)| Ok((r, top, role_row(site, i, r, top)?)))
+        .collect::<Result<_, RenderError>>()?;
     Ok(RowFragments {
-        index_row: trimmed(index_row),
-        gap,
+        index_row: index_row(site, i)?,
+        gap: gap(site, i)?,
         role_rows,
         json: Arc::new(export::project_json(site, i)),
         csv: Arc::new(export::project_csv(site, i)),
@@ -210,6 +260,88 @@ fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
             &site.path(Output::Project(i)),
         )),
     })
+}
+
+/// Procurement `i`'s `<tr>` in the index table.
+fn index_row(site: &Site<'_>, i: usize) -> Result<Arc<Vec<u8>>, RenderError> {
+    let h = site.handbook;
+    let procurements = &h.procurements;
+    let schema = &procurements.schema;
+    let p = &procurements.rows[i];
+    let html = site.theme.render(
+        "partials/index-row.html",
+        &IndexRow {
+            id: &p.id,
+            slug: &p.slug,
+            title: procurements.title(p),
+            cells: schema
+                .index_columns
+                .iter()
+                .map(|&f| {
+                    p.value(f)
+                        .map_or_else(|| UNKNOWN.to_string(), |v| schema.fields[f].display(v))
+                })
+                .collect(),
+            roles: h.plans[i].roles().count(),
+        },
+    )?;
+    Ok(trimmed(html))
+}
+
+/// Procurement `i`'s `<tr>` on role `r`'s page, where `top` is the role's deepest level.
+fn role_row(site: &Site<'_>, i: usize, r: usize, top: usize) -> Result<Arc<Vec<u8>>, RenderError> {
+    let h = site.handbook;
+    let rules = &h.rules;
+    let procurements = &h.procurements;
+    let p = &procurements.rows[i];
+    let plan = &h.plans[i];
+    let stage = procurements
+        .stage(p)
+        .and_then(|s| rules.phase(s))
+        .map_or(UNKNOWN, |ph| rules.phases[ph].name.as_str());
+    let names = |keep: &dyn Fn(crate::rules::Involvement) -> bool| {
+        plan.row(r)
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.is_some_and(keep))
+            .map(|(ph, _)| rules.phases[ph].name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let html = site.theme.render(
+        "partials/role-row.html",
+        &RoleRow {
+            role: &rules.roles[r].id,
+            slug: &p.slug,
+            title: procurements.title(p),
+            stage,
+            phases: names(&|c| c.level() == top),
+            sign_off: names(&|c| c.sign_off),
+        },
+    )?;
+    Ok(trimmed(html))
+}
+
+/// Procurement `i`'s entry in the home page's list of gaps, if it has gaps.
+fn gap(site: &Site<'_>, i: usize) -> Result<Option<Arc<Vec<u8>>>, RenderError> {
+    let h = site.handbook;
+    let gap_roles = crate::handbook::gap_roles(h, i);
+    if gap_roles.is_empty() {
+        return Ok(None);
+    }
+    let p = &h.procurements.rows[i];
+    let html = site.theme.render(
+        "partials/gap.html",
+        &GapRow {
+            slug: &p.slug,
+            title: h.procurements.title(p),
+            roles: gap_roles
+                .iter()
+                .map(|&r| h.rules.roles[r].name.as_str())
+                .collect(),
+        },
+    )?;
+    Ok(Some(trimmed(html)))
 }
 
 /// A partial's output without the whitespace around it, ready to be written as a part.
