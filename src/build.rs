@@ -144,8 +144,8 @@ pub(crate) fn check_paths(site: &Site<'_>, files: &[(String, Output)]) -> Diagno
     let mut problems = Diagnostics::default();
     let mut seen: HashMap<String, Output> = HashMap::with_capacity(files.len());
     for (path, o) in files {
-        let (what, file, line) = origin(site, *o);
         if let Some(first) = seen.insert(path.to_lowercase(), *o) {
+            let (what, file, line) = origin(site, *o);
             let (first_what, first_file, first_line) = origin(site, first);
             let d = Diagnostic::error(
                 "output-collision",
@@ -159,6 +159,7 @@ pub(crate) fn check_paths(site: &Site<'_>, files: &[(String, Output)]) -> Diagno
             });
         }
         if let Some(part) = path.split('/').find(|p| slug::is_windows_reserved(p)) {
+            let (what, file, line) = origin(site, *o);
             let d = Diagnostic::error(
                 "output-name",
                 file.unwrap_or_default(),
