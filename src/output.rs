@@ -86,21 +86,63 @@ pub fn hash_bytes(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
+/// A piece of an output's bytes. Pieces are shared: a procurement's row on a role page is a
+/// part of that page in every rebuild of a watch session, so its hash is computed once, when
+/// first needed, and kept with it.
+#[derive(Debug, Default)]
+pub struct Bytes {
+    bytes: Vec<u8>,
+    hash: std::sync::OnceLock<u64>,
+}
+
+/// A shared piece of an output's bytes.
+pub type Part = Arc<Bytes>;
+
+/// `bytes` as a part.
+pub fn part(bytes: Vec<u8>) -> Part {
+    Arc::new(Bytes {
+        bytes,
+        hash: std::sync::OnceLock::new(),
+    })
+}
+
+impl Bytes {
+    /// [`hash_bytes`] of the bytes.
+    pub fn hash(&self) -> u64 {
+        *self.hash.get_or_init(|| hash_bytes(&self.bytes))
+    }
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for Bytes {}
+
 /// Where an output's bytes go, part by part, as they are made: into a [`Content`] in memory,
 /// or straight into the file being published (so that a large export is never held whole).
 /// Writing never fails here: a sink keeps its first error and reports it when it is finished.
 pub trait Sink {
-    fn parts(&mut self, parts: &[Arc<Vec<u8>>]);
+    fn parts(&mut self, parts: &[Part]);
 
     fn bytes(&mut self, bytes: Vec<u8>) {
-        self.parts(&[Arc::new(bytes)]);
+        self.parts(&[part(bytes)]);
     }
 }
 
 /// The bytes of one output file, possibly in several parts: large exports are assembled from
 /// parts made in parallel and written part by part, never joined into one more copy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Content(Vec<Arc<Vec<u8>>>);
+pub struct Content(Vec<Part>);
 
 impl Content {
     pub fn len(&self) -> usize {
@@ -132,7 +174,7 @@ impl Content {
 }
 
 impl Sink for Content {
-    fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+    fn parts(&mut self, parts: &[Part]) {
         self.0.extend(parts.iter().cloned());
     }
 }
@@ -152,11 +194,11 @@ struct PartHasher {
 }
 
 impl PartHasher {
-    fn add(&mut self, part: &[u8]) {
+    fn add(&mut self, part: &Bytes) {
         if part.is_empty() {
             return;
         }
-        let hash = hash_bytes(part);
+        let hash = part.hash();
         if let Some(first) = self.first {
             let many = self.many.get_or_insert_with(|| {
                 let mut h = xxhash_rust::xxh3::Xxh3::new();
@@ -229,7 +271,7 @@ impl FileSink {
     }
 
     /// Starts writing: the first `same` bytes from the old file, then `parts`.
-    fn create(&mut self, same: u64, parts: &[Arc<Vec<u8>>]) -> Compare {
+    fn create(&mut self, same: u64, parts: &[Part]) -> Compare {
         let started = fs::File::create(&self.target).and_then(|mut file| {
             if let Some(old) = self.old.as_ref().filter(|_| same > 0) {
                 let copied = io::copy(&mut io::Read::take(fs::File::open(old)?, same), &mut file)?;
@@ -276,7 +318,7 @@ impl FileSink {
 }
 
 impl Sink for FileSink {
-    fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+    fn parts(&mut self, parts: &[Part]) {
         for part in parts {
             self.hasher.add(part);
             self.len += part.len() as u64;
@@ -324,7 +366,7 @@ fn starts_with(reader: &mut impl io::BufRead, mut part: &[u8]) -> bool {
 
 /// Writes `parts` in order with vectored writes: a large export of tens of thousands of parts
 /// takes a few dozen system calls rather than one per part.
-fn write_parts(out: &mut impl io::Write, parts: &[Arc<Vec<u8>>]) -> io::Result<()> {
+fn write_parts(out: &mut impl io::Write, parts: &[Part]) -> io::Result<()> {
     // Linux's limit on the parts of one writev call.
     const BATCH: usize = 1024;
     for batch in parts.chunks(BATCH) {
@@ -348,19 +390,19 @@ fn write_parts(out: &mut impl io::Write, parts: &[Arc<Vec<u8>>]) -> io::Result<(
 
 impl From<Vec<u8>> for Content {
     fn from(bytes: Vec<u8>) -> Self {
-        Content(vec![Arc::new(bytes)])
+        Content(vec![part(bytes)])
     }
 }
 
 impl From<Vec<Vec<u8>>> for Content {
     fn from(parts: Vec<Vec<u8>>) -> Self {
-        Content(parts.into_iter().map(Arc::new).collect())
+        Content(parts.into_iter().map(part).collect())
     }
 }
 
 /// Parts shared with other outputs or kept between rebuilds are not copied.
-impl From<Vec<Arc<Vec<u8>>>> for Content {
-    fn from(parts: Vec<Arc<Vec<u8>>>) -> Self {
+impl From<Vec<Part>> for Content {
+    fn from(parts: Vec<Part>) -> Self {
         Content(parts)
     }
 }
@@ -670,9 +712,9 @@ mod tests {
 
     #[test]
     fn parts_are_written_whole_and_in_order_even_by_partial_writes() {
-        let parts: Vec<Arc<Vec<u8>>> = (0..3000)
-            .map(|i| Arc::new(format!("{i},").into_bytes()))
-            .chain([Arc::new(Vec::new())])
+        let parts: Vec<Part> = (0..3000)
+            .map(|i| part(format!("{i},").into_bytes()))
+            .chain([part(Vec::new())])
             .collect();
         let mut out = Trickle(Vec::new());
         write_parts(&mut out, &parts).unwrap();
@@ -790,7 +832,7 @@ mod tests {
             &[],
         ];
         for (n, parts) in cases.iter().enumerate() {
-            let parts: Vec<Arc<Vec<u8>>> = parts.iter().map(|p| Arc::new(p.to_vec())).collect();
+            let parts: Vec<Part> = parts.iter().map(|p| part(p.to_vec())).collect();
             let content = Content::from(parts.clone());
             let target = dir.path().join(format!("new{n}"));
             let mut sink = FileSink::new(target.clone(), Some(old.clone()));

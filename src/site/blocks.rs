@@ -7,9 +7,7 @@
 //! theme that escapes a block, prints it twice or leaves it out has no single verbatim marker to
 //! cut at, and then the page is simply rendered again with the blocks' text.
 
-use std::sync::Arc;
-
-use crate::output::{Content, Sink};
+use crate::output::{part, Content, Part, Sink};
 use crate::theme::RenderError;
 
 /// A block: knows whether it is empty, and writes its parts.
@@ -26,7 +24,7 @@ pub(super) struct Html<B> {
 }
 
 enum Piece<B> {
-    Text(Arc<Vec<u8>>),
+    Text(Part),
     Block(B),
 }
 
@@ -81,7 +79,7 @@ pub(super) fn render_with_blocks<B: Block>(
     let mut blocks: Vec<Option<B>> = blocks.into_iter().map(Some).collect();
     let mut from = 0;
     for (at, len, i) in cuts {
-        pieces.push(Piece::Text(Arc::new(html.as_bytes()[from..at].to_vec())));
+        pieces.push(Piece::Text(part(html.as_bytes()[from..at].to_vec())));
         if let Some(block) = blocks[i].take() {
             pieces.push(Piece::Block(block));
         }
@@ -106,7 +104,7 @@ fn text(block: &impl Block) -> Result<String, RenderError> {
 mod tests {
     use super::*;
 
-    struct Parts(Vec<Arc<Vec<u8>>>);
+    struct Parts(Vec<Part>);
 
     impl Block for Parts {
         fn is_empty(&self) -> bool {
@@ -119,16 +117,11 @@ mod tests {
     }
 
     fn block(parts: &[&str]) -> Parts {
-        Parts(
-            parts
-                .iter()
-                .map(|p| Arc::new(p.as_bytes().to_vec()))
-                .collect(),
-        )
+        Parts(parts.iter().map(|p| part(p.as_bytes().to_vec())).collect())
     }
 
-    impl Sink for Vec<Arc<Vec<u8>>> {
-        fn parts(&mut self, parts: &[Arc<Vec<u8>>]) {
+    impl Sink for Vec<Part> {
+        fn parts(&mut self, parts: &[Part]) {
             self.extend(parts.iter().cloned());
         }
     }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::rows::{self, Kind};
 use super::{Output, Site, SiteInfo};
 use crate::markdown;
-use crate::output::Sink;
+use crate::output::{part, Sink};
 use crate::rules::PhaseSet;
 use crate::theme::RenderError;
 
@@ -173,7 +173,7 @@ pub(super) fn projects_json(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), 
 
 /// Every procurement's `kind` fragment, with commas between them.
 fn separated(site: &Site<'_>, kind: Kind, sink: &mut dyn Sink) -> Result<(), RenderError> {
-    let comma = Arc::new(b",".to_vec());
+    let comma = part(b",".to_vec());
     let mut first = true;
     rows::each(site, kind, |chunk| {
         let mut parts = Vec::with_capacity(2 * chunk.len());

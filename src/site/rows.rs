@@ -21,24 +21,24 @@ use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 use super::blocks::Block;
 use super::pages::UNKNOWN;
 use super::{export, Output, Site};
-use crate::output::Sink;
+use crate::output::{part, Part, Sink};
 use crate::theme::RenderError;
 
 /// One procurement's fragments.
 #[derive(Debug, Clone, Default)]
 pub struct RowFragments {
     /// Its `<tr>` in the index table (`partials/index-row.html`).
-    pub index_row: Arc<Vec<u8>>,
+    pub index_row: Part,
     /// Its entry in the home page's list of gaps (`partials/gap.html`), if it has gaps.
-    pub gap: Option<Arc<Vec<u8>>>,
+    pub gap: Option<Part>,
     /// (role, the role's deepest level, its `<tr>` on that role's page: `partials/role-row.html`).
-    pub role_rows: Vec<(usize, usize, Arc<Vec<u8>>)>,
+    pub role_rows: Vec<(usize, usize, Part)>,
     /// Its object in projects.json.
-    pub json: Arc<Vec<u8>>,
+    pub json: Part,
     /// Its rows in stakeholders.csv.
-    pub csv: Arc<Vec<u8>>,
+    pub csv: Part,
     /// Its entry in search-procurements.js.
-    pub search: Arc<Vec<u8>>,
+    pub search: Part,
 }
 
 /// Fragments kept across the rebuilds of a watch session, by procurement id.
@@ -117,7 +117,7 @@ pub(super) enum Kind {
 }
 
 impl RowFragments {
-    fn get(&self, kind: Kind) -> Option<&Arc<Vec<u8>>> {
+    fn get(&self, kind: Kind) -> Option<&Part> {
         match kind {
             Kind::IndexRow => Some(&self.index_row),
             Kind::Gap => self.gap.as_ref(),
@@ -144,23 +144,22 @@ const CHUNK: usize = 1024;
 pub(super) fn each(
     site: &Site<'_>,
     kind: Kind,
-    mut each: impl FnMut(&[Arc<Vec<u8>>]),
+    mut each: impl FnMut(&[Part]),
 ) -> Result<(), RenderError> {
     if site.cache.is_some() {
         for chunk in site.rows()?.chunks(CHUNK) {
-            let parts: Vec<Arc<Vec<u8>>> =
-                chunk.iter().filter_map(|f| f.get(kind).cloned()).collect();
+            let parts: Vec<Part> = chunk.iter().filter_map(|f| f.get(kind).cloned()).collect();
             each(&parts);
         }
         return Ok(());
     }
     let n = site.handbook.procurements.rows.len();
     for start in (0..n).step_by(CHUNK) {
-        let made: Vec<Option<Arc<Vec<u8>>>> = (start..n.min(start + CHUNK))
+        let made: Vec<Option<Part>> = (start..n.min(start + CHUNK))
             .into_par_iter()
             .map(|i| fragment(site, i, kind))
             .collect::<Result<_, _>>()?;
-        let parts: Vec<Arc<Vec<u8>>> = made.into_iter().flatten().collect();
+        let parts: Vec<Part> = made.into_iter().flatten().collect();
         each(&parts);
     }
     Ok(())
@@ -181,9 +180,9 @@ impl Block for Rows<'_, '_> {
     }
 
     fn write(&self, sink: &mut dyn Sink) -> Result<(), RenderError> {
-        let after = Arc::new(self.after.to_vec());
+        let after = part(self.after.to_vec());
         each(self.site, self.kind, |chunk| {
-            let parts: Vec<Arc<Vec<u8>>> = chunk
+            let parts: Vec<Part> = chunk
                 .iter()
                 .flat_map(|part| [Arc::clone(part), Arc::clone(&after)])
                 .collect();
@@ -193,7 +192,7 @@ impl Block for Rows<'_, '_> {
 }
 
 /// Procurement `i`'s fragment of `kind`, if it has one.
-fn fragment(site: &Site<'_>, i: usize, kind: Kind) -> Result<Option<Arc<Vec<u8>>>, RenderError> {
+fn fragment(site: &Site<'_>, i: usize, kind: Kind) -> Result<Option<Part>, RenderError> {
     Ok(match kind {
         Kind::IndexRow => Some(index_row(site, i)?),
         Kind::Gap => gap(site, i)?,
@@ -201,9 +200,9 @@ fn fragment(site: &Site<'_>, i: usize, kind: Kind) -> Result<Option<Arc<Vec<u8>>
             Some(top) if top == level => Some(role_row(site, i, role, top)?),
             _ => None,
         },
-        Kind::Json => Some(Arc::new(export::project_json(site, i))),
-        Kind::Csv => Some(Arc::new(export::project_csv(site, i))),
-        Kind::Search => Some(Arc::new(export::project_search(
+        Kind::Json => Some(part(export::project_json(site, i))),
+        Kind::Csv => Some(part(export::project_csv(site, i))),
+        Kind::Search => Some(part(export::project_search(
             site,
             i,
             &site.path(Output::Project(i)),
@@ -252,9 +251,9 @@ fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
         index_row: index_row(site, i)?,
         gap: gap(site, i)?,
         role_rows,
-        json: Arc::new(export::project_json(site, i)),
-        csv: Arc::new(export::project_csv(site, i)),
-        search: Arc::new(export::project_search(
+        json: part(export::project_json(site, i)),
+        csv: part(export::project_csv(site, i)),
+        search: part(export::project_search(
             site,
             i,
             &site.path(Output::Project(i)),
@@ -263,7 +262,7 @@ fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
 }
 
 /// Procurement `i`'s `<tr>` in the index table.
-fn index_row(site: &Site<'_>, i: usize) -> Result<Arc<Vec<u8>>, RenderError> {
+fn index_row(site: &Site<'_>, i: usize) -> Result<Part, RenderError> {
     let h = site.handbook;
     let procurements = &h.procurements;
     let schema = &procurements.schema;
@@ -289,7 +288,7 @@ fn index_row(site: &Site<'_>, i: usize) -> Result<Arc<Vec<u8>>, RenderError> {
 }
 
 /// Procurement `i`'s `<tr>` on role `r`'s page, where `top` is the role's deepest level.
-fn role_row(site: &Site<'_>, i: usize, r: usize, top: usize) -> Result<Arc<Vec<u8>>, RenderError> {
+fn role_row(site: &Site<'_>, i: usize, r: usize, top: usize) -> Result<Part, RenderError> {
     let h = site.handbook;
     let rules = &h.rules;
     let procurements = &h.procurements;
@@ -323,7 +322,7 @@ fn role_row(site: &Site<'_>, i: usize, r: usize, top: usize) -> Result<Arc<Vec<u
 }
 
 /// Procurement `i`'s entry in the home page's list of gaps, if it has gaps.
-fn gap(site: &Site<'_>, i: usize) -> Result<Option<Arc<Vec<u8>>>, RenderError> {
+fn gap(site: &Site<'_>, i: usize) -> Result<Option<Part>, RenderError> {
     let h = site.handbook;
     let gap_roles = crate::handbook::gap_roles(h, i);
     if gap_roles.is_empty() {
@@ -345,6 +344,6 @@ fn gap(site: &Site<'_>, i: usize) -> Result<Option<Arc<Vec<u8>>>, RenderError> {
 }
 
 /// A partial's output without the whitespace around it, ready to be written as a part.
-fn trimmed(html: String) -> Arc<Vec<u8>> {
-    Arc::new(html.trim().as_bytes().to_vec())
+fn trimmed(html: String) -> Part {
+    part(html.trim().as_bytes().to_vec())
 }
