@@ -8,6 +8,7 @@
 mod blocks;
 mod export;
 mod pages;
+mod project;
 mod rows;
 
 pub use rows::RowCache;
@@ -176,7 +177,7 @@ impl<'a> Site<'a> {
             .filter(|(_, r)| r.participation)
             .map(|(i, _)| i)
             .collect();
-        let (cells, whys) = pages::fragments(handbook, theme)?;
+        let (cells, whys) = project::fragments(handbook, theme)?;
         Ok(Site {
             handbook,
             theme,
@@ -379,7 +380,7 @@ impl<'a> Site<'a> {
                 return Ok(());
             }
             Output::Guide(i) => pages::guide(self, i)?,
-            Output::Project(i) => pages::project(self, i)?,
+            Output::Project(i) => project::project(self, i)?,
             Output::RolesIndex => pages::roles(self)?,
             Output::Resources => pages::resources(self)?,
             Output::Search => pages::search(self)?,
