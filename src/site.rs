@@ -94,6 +94,8 @@ pub struct Site<'a> {
     cells: Vec<String>,
     /// Why each rule involves its role, rendered once per rule.
     whys: Vec<String>,
+    /// The parts of project pages that many procurements share, rendered once per distinct key.
+    project_parts: project::Parts<'a>,
     /// Each procurement's part of the outputs that gather them all, made on first use.
     rows: std::sync::OnceLock<Result<Vec<std::sync::Arc<rows::RowFragments>>, String>>,
     /// Where watch mode keeps those parts between rebuilds.
@@ -190,6 +192,7 @@ impl<'a> Site<'a> {
             participation_roles,
             cells,
             whys,
+            project_parts: project::Parts::default(),
             rows: std::sync::OnceLock::new(),
             cache: None,
         })

@@ -22,7 +22,8 @@ pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "base.html", "index.html", "guide.html", "project.html", "role.html", "roles.html",
     "resources.html", "search.html", "404.html", "resources.xml",
     "partials/cell.html", "partials/why.html", "partials/index-row.html", "partials/role-row.html",
-    "partials/gap.html",
+    "partials/gap.html", "partials/now.html", "partials/matrix.html", "partials/project-role.html",
+    "partials/project-guidance.html", "partials/participation.html",
 );
 
 /// The default theme's static files, published under `assets/`.

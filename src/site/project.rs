@@ -1,6 +1,18 @@
 //! Project pages (`projects/*.html`), one per procurement: most of a large site.
+//!
+//! Most of a project page is shared with many other pages: the box for the current phase, the
+//! matrix, each role's section, the guidance and the resources lists. Each is a theme partial,
+//! rendered once per distinct key — the few facts of the procurement it shows — and reused for
+//! the rest of the render ([`Parts`]); the page's own template adds the title and the
+//! attributes. A part's context is made from its key and the site alone, so pages with equal
+//! keys get the same bytes they would get from rendering the partial themselves.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use super::pages::{level_views, phase_view, phase_views, Base, LevelView, NameView};
 use super::{Link, Output, Site};
@@ -8,19 +20,42 @@ use crate::config::FieldKind;
 use crate::handbook::Handbook;
 use crate::markdown::{self, Trust};
 use crate::procurements::Value;
-use crate::rules::{PhaseSet, RuleSet};
+use crate::rules::{Involvement, PhaseSet, RuleSet};
 use crate::theme::{RenderError, Theme};
+
+/// Every project page is `projects/<slug>.html`, and a slug has no `/`.
+const ROOT: &str = "../";
+
+// ---- the page ----
 
 #[derive(Serialize)]
 struct ProjectPage<'s> {
     #[serde(flatten)]
     base: Base<'s>,
-    /// The phase id of the current stage, or "".
-    stage: &'s str,
     p: ProjectView<'s>,
-    phases: Vec<NameView<'s>>,
-    levels: Vec<LevelView<'s>>,
-    resources: Vec<&'s crate::resources::Resource>,
+    /// The box for the current phase (`partials/now.html`), when the stage is known.
+    now: Option<Part<'s>>,
+    /// The matrix and its legend (`partials/matrix.html`), when a role is involved.
+    matrix: Option<Part<'s>>,
+    /// Each involved role's section (`partials/project-role.html`).
+    roles: Vec<Part<'s>>,
+    /// The guidance whose conditions hold (`partials/project-guidance.html`), if any.
+    guidance: Option<Part<'s>>,
+    /// The participation resources (`partials/participation.html`), when they apply.
+    resources: Option<Part<'s>>,
+}
+
+/// A rendered partial. (An object, not the bare text: Tera escapes a string it only tests,
+/// `{% if part %}`, which for kilobytes of HTML on every page costs more than the lookup.)
+#[derive(Serialize)]
+struct Part<'s> {
+    html: &'s str,
+}
+
+impl<'s> Part<'s> {
+    fn of(text: &'s Option<Arc<str>>) -> Option<Self> {
+        text.as_deref().map(|html| Part { html })
+    }
 }
 
 #[derive(Serialize)]
@@ -28,11 +63,291 @@ struct ProjectView<'s> {
     id: &'s str,
     title: &'s str,
     stage: Option<NameView<'s>>,
-    now: Option<NowView<'s>>,
     attributes: Vec<AttributeView<'s>>,
-    matrix: Vec<MatrixRow<'s>>,
-    roles: Vec<RoleView<'s>>,
-    guidance: Vec<GuidanceLink<'s>>,
+}
+
+#[derive(Serialize)]
+struct AttributeView<'s> {
+    label: &'s str,
+    value: Option<String>,
+    html: Option<String>,
+}
+
+pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, RenderError> {
+    let h: &'a Handbook = site.handbook;
+    let rules = &h.rules;
+    let procurements = &h.procurements;
+    let p = &procurements.rows[index];
+    let plan = &h.plans[index];
+    let parts = &site.project_parts;
+    let theme = site.theme;
+    let title = procurements.title(p);
+    let stage = procurements.stage(p).and_then(|s| rules.phase(s));
+    let involved: Vec<usize> = plan.roles().collect();
+
+    let now = stage
+        .map(|phase| {
+            let key = NowKey {
+                phase,
+                roles: involved
+                    .iter()
+                    .filter_map(|&r| Some((r, plan.cell(r, phase)?, h.assignee(index, r))))
+                    .collect(),
+                guidance: applying(site, &site.phase_guidance[phase], index),
+            };
+            parts.now.get_or_render(key, |key| {
+                render_part(theme, "partials/now.html", &now_box(site, key))
+            })
+        })
+        .transpose()?;
+    let matrix = if involved.is_empty() {
+        None
+    } else {
+        let key = MatrixKey {
+            stage,
+            rows: involved.iter().map(|&r| (r, plan.row(r))).collect(),
+        };
+        Some(parts.matrix.get_or_render(key, |key| {
+            render_part(theme, "partials/matrix.html", &matrix_view(site, key))
+        })?)
+    };
+    let roles = involved
+        .iter()
+        .map(|&r| {
+            let key = RoleKey {
+                role: r,
+                assignee: h.assignee(index, r),
+                level: plan.top_level(r),
+                sign_off: plan.sign_offs(r),
+                rules: plan.rules_for(rules, r).collect(),
+                guidance: applying(site, &site.role_guidance[r], index),
+            };
+            parts.roles.get_or_render(key, |key| {
+                render_part(
+                    theme,
+                    "partials/project-role.html",
+                    &role_section(site, key),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let pages: Vec<usize> = h
+        .guidance
+        .pages
+        .iter()
+        .zip(&h.guidance_when)
+        .enumerate()
+        .filter(|(_, (page, when))| {
+            !page.draft && !page.is_intro() && when.as_ref().is_some_and(|w| w.holds(p))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let guidance = if pages.is_empty() {
+        None
+    } else {
+        Some(parts.guidance.get_or_render(pages, |pages| {
+            render_part(
+                theme,
+                "partials/project-guidance.html",
+                &guidance_list(h, pages),
+            )
+        })?)
+    };
+    let shows_resources = !h.resources.is_empty()
+        && involved
+            .iter()
+            .any(|r| site.participation_roles.contains(r));
+    let resources = if shows_resources {
+        Some(parts.resources.get_or_render((), |()| {
+            render_part(
+                theme,
+                "partials/participation.html",
+                &Participation {
+                    resources: &h.resources,
+                },
+            )
+        })?)
+    } else {
+        None
+    };
+
+    let ctx = ProjectPage {
+        base: site.base(
+            Output::Project(index),
+            title.to_string(),
+            format!("Who to involve in {title}, in which phase, and why."),
+            "projects",
+        ),
+        p: ProjectView {
+            id: &p.id,
+            title,
+            stage: stage.map(|ph| phase_view(rules, ph)),
+            attributes: attributes(h, index),
+        },
+        now: Part::of(&now),
+        matrix: Part::of(&matrix),
+        roles: roles.iter().map(|html| Part { html }).collect(),
+        guidance: Part::of(&guidance),
+        resources: Part::of(&resources),
+    };
+    site.theme.render("project.html", &ctx)
+}
+
+/// The procurement's public fields, but for those with places of their own on the page: the
+/// title, the stage and the assignees.
+fn attributes(h: &Handbook, index: usize) -> Vec<AttributeView<'_>> {
+    let schema = &h.procurements.schema;
+    let p = &h.procurements.rows[index];
+    let elsewhere = |i: usize| {
+        Some(i) == schema.title
+            || Some(i) == schema.stage
+            || schema.assignees.iter().any(|(_, f)| *f == i)
+    };
+    schema
+        .public_fields()
+        .filter(|(i, _)| !elsewhere(*i))
+        .map(|(i, f)| {
+            let value = p.value(i);
+            let html = match (f.kind, value) {
+                (FieldKind::Markdown, Some(Value::Text(t))) => {
+                    Some(markdown::render(t, Trust::Data, &|_| None).html)
+                }
+                _ => None,
+            };
+            AttributeView {
+                label: &f.label,
+                value: value.map(|v| f.display(v)),
+                html,
+            }
+        })
+        .collect()
+}
+
+/// The positions in `links` of the links that apply to procurement `index`.
+fn applying(site: &Site<'_>, links: &[Link], index: usize) -> Vec<usize> {
+    links
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| site.applies(l, index))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A partial, without its leading and trailing whitespace (its comment line, the file's last
+/// line break).
+fn render_part<T: Serialize>(
+    theme: &Theme,
+    template: &str,
+    context: &T,
+) -> Result<Arc<str>, RenderError> {
+    Ok(Arc::from(theme.render(template, context)?.trim()))
+}
+
+// ---- the parts many pages share ----
+
+/// The parts of project pages rendered so far in one render of the site, by key.
+#[derive(Default)]
+pub(super) struct Parts<'a> {
+    now: Memo<NowKey<'a>>,
+    matrix: Memo<MatrixKey<'a>>,
+    roles: Memo<RoleKey<'a>>,
+    /// By the guidance pages that apply.
+    guidance: Memo<Vec<usize>>,
+    resources: Memo<()>,
+}
+
+/// What the box for the current phase shows.
+#[derive(PartialEq, Eq, Hash)]
+struct NowKey<'a> {
+    phase: usize,
+    /// The roles involved in the phase: (role, how, assignee).
+    roles: Vec<(usize, Involvement, Option<&'a str>)>,
+    /// Which of the guidance pages tagged with the phase apply.
+    guidance: Vec<usize>,
+}
+
+/// What the matrix shows.
+#[derive(PartialEq, Eq, Hash)]
+struct MatrixKey<'a> {
+    stage: Option<usize>,
+    /// The involved roles, each with its cells.
+    rows: Vec<(usize, &'a [Option<Involvement>])>,
+}
+
+/// What a role's section shows.
+#[derive(PartialEq, Eq, Hash)]
+struct RoleKey<'a> {
+    role: usize,
+    assignee: Option<&'a str>,
+    level: Option<usize>,
+    sign_off: PhaseSet,
+    /// The fired rules that involve the role.
+    rules: Vec<usize>,
+    /// Which of the role's guidance links apply.
+    guidance: Vec<usize>,
+}
+
+/// Rendered parts by key. Keys holding assignees can be as many as the procurements: past
+/// [`MEMO_BYTES`] of text a memo starts over, which bounds its memory.
+struct Memo<K> {
+    parts: Mutex<MemoParts<K>>,
+}
+
+struct MemoParts<K> {
+    texts: HashMap<K, Arc<str>, Xxh3DefaultBuilder>,
+    bytes: usize,
+}
+
+const MEMO_BYTES: usize = 16 << 20;
+
+impl<K> Default for Memo<K> {
+    fn default() -> Self {
+        Memo {
+            parts: Mutex::new(MemoParts {
+                texts: HashMap::default(),
+                bytes: 0,
+            }),
+        }
+    }
+}
+
+impl<K: Hash + Eq> Memo<K> {
+    /// The part for `key`, rendered by `render` unless an equal key's part is kept.
+    fn get_or_render(
+        &self,
+        key: K,
+        render: impl FnOnce(&K) -> Result<Arc<str>, RenderError>,
+    ) -> Result<Arc<str>, RenderError> {
+        let kept = self
+            .parts
+            .lock()
+            .ok()
+            .and_then(|parts| parts.texts.get(&key).cloned());
+        if let Some(text) = kept {
+            return Ok(text);
+        }
+        let text = render(&key)?;
+        if let Ok(mut parts) = self.parts.lock() {
+            if parts.bytes + text.len() > MEMO_BYTES {
+                parts.texts.clear();
+                parts.bytes = 0;
+            }
+            parts.bytes += text.len();
+            if let Some(old) = parts.texts.insert(key, Arc::clone(&text)) {
+                parts.bytes -= old.len();
+            }
+        }
+        Ok(text)
+    }
+}
+
+// ---- the parts' contexts: each made from its key and the site alone ----
+
+/// `partials/now.html`.
+#[derive(Serialize)]
+struct NowBox<'s> {
+    root: &'s str,
+    now: NowView<'s>,
 }
 
 #[derive(Serialize)]
@@ -53,11 +368,43 @@ struct NowRole<'s> {
     tracked: bool,
 }
 
+fn now_box<'s>(site: &'s Site<'_>, key: &'s NowKey<'_>) -> NowBox<'s> {
+    let rules = &site.handbook.rules;
+    let phase = &rules.phases[key.phase];
+    NowBox {
+        root: ROOT,
+        now: NowView {
+            name: &phase.name,
+            description: &phase.description,
+            roles: key
+                .roles
+                .iter()
+                .map(|&(r, c, assignee)| NowRole {
+                    id: &rules.roles[r].id,
+                    name: &rules.roles[r].name,
+                    level: &rules.levels[c.level()].name,
+                    sign_off: c.sign_off,
+                    assignee,
+                    tracked: tracked(site.handbook, r),
+                })
+                .collect(),
+            guidance: key
+                .guidance
+                .iter()
+                .map(|&i| site.phase_guidance[key.phase][i].clone())
+                .collect(),
+        },
+    }
+}
+
+/// `partials/matrix.html`.
 #[derive(Serialize)]
-struct AttributeView<'s> {
-    label: &'s str,
-    value: Option<String>,
-    html: Option<String>,
+struct MatrixView<'s> {
+    /// The phase id of the current stage, or "".
+    stage: &'s str,
+    phases: Vec<NameView<'s>>,
+    levels: Vec<LevelView<'s>>,
+    matrix: Vec<MatrixRow<'s>>,
 }
 
 #[derive(Serialize)]
@@ -68,11 +415,35 @@ struct MatrixRow<'s> {
     cells: String,
 }
 
+fn matrix_view<'s>(site: &'s Site<'_>, key: &MatrixKey<'_>) -> MatrixView<'s> {
+    let rules = &site.handbook.rules;
+    MatrixView {
+        stage: key.stage.map_or("", |ph| rules.phases[ph].id.as_str()),
+        phases: phase_views(rules),
+        levels: level_views(rules),
+        matrix: key
+            .rows
+            .iter()
+            .map(|&(r, cells)| MatrixRow {
+                id: &rules.roles[r].id,
+                name: &rules.roles[r].name,
+                cells: cells
+                    .iter()
+                    .map(|c| {
+                        site.cells[c.map_or(0, |c| 1 + c.level() * 2 + usize::from(c.sign_off))]
+                            .as_str()
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// `partials/project-role.html`.
 #[derive(Serialize)]
-struct CellView<'s> {
-    level: &'s str,
-    rank: usize,
-    sign_off: bool,
+struct RoleSection<'s> {
+    root: &'s str,
+    r: RoleView<'s>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +457,98 @@ struct RoleView<'s> {
     /// The rules that fired, each as HTML (`partials/why.html`, rendered once per rule).
     why: Vec<&'s str>,
     guidance: Vec<Link>,
+}
+
+fn role_section<'s>(site: &'s Site<'_>, key: &'s RoleKey<'_>) -> RoleSection<'s> {
+    let rules = &site.handbook.rules;
+    let r = key.role;
+    let mut guidance: Vec<Link> = key
+        .guidance
+        .iter()
+        .map(|&i| site.role_guidance[r][i].clone())
+        .collect();
+    for &rule in &key.rules {
+        if let Some(link) = rules.rules[rule]
+            .guidance
+            .as_ref()
+            .and_then(|g| site.guidance_link(&g.target))
+        {
+            if !guidance.contains(&link) {
+                guidance.push(link);
+            }
+        }
+    }
+    RoleSection {
+        root: ROOT,
+        r: RoleView {
+            id: &rules.roles[r].id,
+            name: &rules.roles[r].name,
+            assignee: key.assignee,
+            tracked: tracked(site.handbook, r),
+            level: key.level.map_or("", |l| rules.levels[l].name.as_str()),
+            sign_off: key
+                .sign_off
+                .iter()
+                .map(|ph| rules.phases[ph].name.as_str())
+                .collect(),
+            why: key.rules.iter().map(|&i| site.whys[i].as_str()).collect(),
+            guidance,
+        },
+    }
+}
+
+/// Whether the CSV has a column for who holds the role.
+fn tracked(h: &Handbook, role: usize) -> bool {
+    h.procurements
+        .schema
+        .assignee_field(&h.rules.roles[role].id)
+        .is_some()
+}
+
+/// `partials/project-guidance.html`.
+#[derive(Serialize)]
+struct GuidanceList<'s> {
+    root: &'s str,
+    guidance: Vec<GuidanceLink<'s>>,
+}
+
+#[derive(Serialize)]
+struct GuidanceLink<'s> {
+    title: &'s str,
+    url: &'s str,
+    description: &'s str,
+}
+
+fn guidance_list<'s>(h: &'s Handbook, pages: &[usize]) -> GuidanceList<'s> {
+    GuidanceList {
+        root: ROOT,
+        guidance: pages
+            .iter()
+            .map(|&i| {
+                let page = &h.guidance.pages[i];
+                GuidanceLink {
+                    title: &page.title,
+                    url: &page.url,
+                    description: &page.description,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `partials/participation.html`.
+#[derive(Serialize)]
+struct Participation<'s> {
+    resources: &'s [crate::resources::Resource],
+}
+
+// ---- the fragments of the parts, rendered when the site is made ----
+
+#[derive(Serialize)]
+struct CellView<'s> {
+    level: &'s str,
+    rank: usize,
+    sign_off: bool,
 }
 
 #[derive(Serialize)]
@@ -146,13 +609,6 @@ pub(super) fn fragments(
     Ok((trim(cells), trim(whys)))
 }
 
-#[derive(Serialize)]
-struct GuidanceLink<'s> {
-    title: &'s str,
-    url: &'s str,
-    description: &'s str,
-}
-
 /// "Lead in all phases; signs off in evaluation".
 fn scope(rules: &RuleSet, level: usize, phases: PhaseSet, sign_off: PhaseSet) -> String {
     let names = |set: PhaseSet| {
@@ -174,162 +630,32 @@ fn scope(rules: &RuleSet, level: usize, phases: PhaseSet, sign_off: PhaseSet) ->
     s
 }
 
-pub(super) fn project(site: &Site<'_>, index: usize) -> Result<String, RenderError> {
-    let h = site.handbook;
-    let rules = &h.rules;
-    let procurements = &h.procurements;
-    let schema = &procurements.schema;
-    let p = &procurements.rows[index];
-    let plan = &h.plans[index];
-    let title = procurements.title(p);
-    let stage = procurements.stage(p).and_then(|s| rules.phase(s));
-    let involved: Vec<usize> = plan.roles().collect();
-    let tracked = |r: usize| schema.assignee_field(&rules.roles[r].id).is_some();
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    // The title, the stage and the assignees have places of their own on the page.
-    let elsewhere = |i: usize| {
-        Some(i) == schema.title
-            || Some(i) == schema.stage
-            || schema.assignees.iter().any(|(_, f)| *f == i)
-    };
-    let attributes = schema
-        .public_fields()
-        .filter(|(i, _)| !elsewhere(*i))
-        .map(|(i, f)| {
-            let value = p.value(i);
-            let html = match (f.kind, value) {
-                (FieldKind::Markdown, Some(Value::Text(t))) => {
-                    Some(markdown::render(t, Trust::Data, &|_| None).html)
-                }
-                _ => None,
-            };
-            AttributeView {
-                label: &f.label,
-                value: value.map(|v| f.display(v)),
-                html,
-            }
-        })
-        .collect();
-    let matrix = involved
-        .iter()
-        .map(|&r| MatrixRow {
-            id: &rules.roles[r].id,
-            name: &rules.roles[r].name,
-            cells: plan
-                .row(r)
-                .iter()
-                .map(|c| {
-                    site.cells[c.map_or(0, |c| 1 + c.level() * 2 + usize::from(c.sign_off))]
-                        .as_str()
-                })
-                .collect(),
-        })
-        .collect();
-    let roles = involved
-        .iter()
-        .map(|&r| {
-            let mut guidance: Vec<Link> = site.role_guidance[r]
-                .iter()
-                .filter(|l| site.applies(l, index))
-                .cloned()
-                .collect();
-            for rule in plan.rules_for(rules, r) {
-                if let Some(link) = rules.rules[rule]
-                    .guidance
-                    .as_ref()
-                    .and_then(|g| site.guidance_link(&g.target))
-                {
-                    if !guidance.contains(&link) {
-                        guidance.push(link);
-                    }
-                }
-            }
-            RoleView {
-                id: &rules.roles[r].id,
-                name: &rules.roles[r].name,
-                assignee: h.assignee(index, r),
-                tracked: tracked(r),
-                level: plan
-                    .top_level(r)
-                    .map_or("", |l| rules.levels[l].name.as_str()),
-                sign_off: plan
-                    .sign_offs(r)
-                    .iter()
-                    .map(|ph| rules.phases[ph].name.as_str())
-                    .collect(),
-                why: plan
-                    .rules_for(rules, r)
-                    .map(|i| site.whys[i].as_str())
-                    .collect(),
-                guidance,
-            }
-        })
-        .collect();
-    let now = stage.map(|ph| NowView {
-        name: &rules.phases[ph].name,
-        description: &rules.phases[ph].description,
-        roles: involved
-            .iter()
-            .filter_map(|&r| {
-                let c = plan.cell(r, ph)?;
-                Some(NowRole {
-                    id: &rules.roles[r].id,
-                    name: &rules.roles[r].name,
-                    level: &rules.levels[c.level()].name,
-                    sign_off: c.sign_off,
-                    assignee: h.assignee(index, r),
-                    tracked: tracked(r),
-                })
+    #[test]
+    fn a_memo_renders_each_key_once_and_starts_over_when_full() {
+        let memo = Memo::<usize>::default();
+        let renders = std::cell::Cell::new(0);
+        let part = |key: usize, size: usize| {
+            memo.get_or_render(key, |&k| {
+                renders.set(renders.get() + 1);
+                Ok(Arc::from(k.to_string().repeat(size).as_str()))
             })
-            .collect(),
-        guidance: site.phase_guidance[ph]
-            .iter()
-            .filter(|l| site.applies(l, index))
-            .cloned()
-            .collect(),
-    });
-    let guidance = h
-        .guidance
-        .pages
-        .iter()
-        .zip(&h.guidance_when)
-        .filter(|(page, when)| {
-            !page.draft && !page.is_intro() && when.as_ref().is_some_and(|w| w.holds(p))
-        })
-        .map(|(page, _)| GuidanceLink {
-            title: &page.title,
-            url: &page.url,
-            description: &page.description,
-        })
-        .collect();
-    let shows_resources = involved
-        .iter()
-        .any(|r| site.participation_roles.contains(r));
-    let ctx = ProjectPage {
-        stage: stage.map_or("", |ph| rules.phases[ph].id.as_str()),
-        base: site.base(
-            Output::Project(index),
-            title.to_string(),
-            format!("Who to involve in {title}, in which phase, and why."),
-            "projects",
-        ),
-        p: ProjectView {
-            id: &p.id,
-            title,
-            stage: stage.map(|ph| phase_view(rules, ph)),
-            now,
-            attributes,
-            matrix,
-            roles,
-            guidance,
-        },
-        phases: phase_views(rules),
-        levels: level_views(rules),
-        resources: if shows_resources {
-            h.resources.iter().collect()
-        } else {
-            Vec::new()
-        },
-    };
-    site.theme.render("project.html", &ctx)
+            .unwrap()
+        };
+        assert_eq!(&*part(1, 2), "11");
+        assert_eq!(&*part(1, 2), "11");
+        assert_eq!(renders.get(), 1);
+        // Two parts of more than half the budget: the second makes the memo start over.
+        assert_eq!(part(2, MEMO_BYTES / 2 + 1).len(), MEMO_BYTES / 2 + 1);
+        assert_eq!(part(3, MEMO_BYTES / 2 + 1).len(), MEMO_BYTES / 2 + 1);
+        assert_eq!(renders.get(), 3);
+        assert_eq!(&*part(1, 2), "11");
+        assert_eq!(renders.get(), 4);
+        let parts = memo.parts.lock().unwrap();
+        assert_eq!(parts.texts.len(), 2);
+        assert_eq!(parts.bytes, MEMO_BYTES / 2 + 3);
+    }
 }
