@@ -38,15 +38,17 @@ struct ProjectPage<'s> {
     /// The matrix and its legend (`partials/matrix.html`), when a role is involved.
     matrix: Option<Part<'s>>,
     /// Each involved role's section (`partials/project-role.html`).
-    roles: Vec<Part<'s>>,
+    roles: Vec<&'s str>,
     /// The guidance whose conditions hold (`partials/project-guidance.html`), if any.
     guidance: Option<Part<'s>>,
     /// The participation resources (`partials/participation.html`), when they apply.
     resources: Option<Part<'s>>,
 }
 
-/// A rendered partial. (An object, not the bare text: Tera escapes a string it only tests,
-/// `{% if part %}`, which for kilobytes of HTML on every page costs more than the lookup.)
+/// A part the page may not have. An object, not the bare text: Tera escapes a string it only
+/// tests (`{% if now %}`), which for kilobytes of HTML costs more than the lookup of `now.html`.
+/// Lists of parts are lists of strings: a loop tests nothing, and its items are cheaper to
+/// look up without a dot.
 #[derive(Serialize)]
 struct Part<'s> {
     html: &'s str,
@@ -186,7 +188,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
         },
         now: Part::of(&now),
         matrix: Part::of(&matrix),
-        roles: roles.iter().map(|html| Part { html }).collect(),
+        roles: roles.iter().map(|r| &**r).collect(),
         guidance: Part::of(&guidance),
         resources: Part::of(&resources),
     };
