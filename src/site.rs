@@ -7,6 +7,7 @@
 
 mod blocks;
 mod export;
+mod memo;
 mod pages;
 mod project;
 mod rows;

@@ -23,7 +23,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "resources.html", "search.html", "404.html", "resources.xml",
     "partials/cell.html", "partials/why.html", "partials/index-row.html", "partials/role-row.html",
     "partials/gap.html", "partials/now.html", "partials/matrix.html", "partials/project-role.html",
-    "partials/project-guidance.html", "partials/participation.html",
+    "partials/project-guidance.html", "partials/participation.html", "partials/attribute.html",
 );
 
 /// The default theme's static files, published under `assets/`.

@@ -1,19 +1,18 @@
 //! Project pages (`projects/*.html`), one per procurement: most of a large site.
 //!
 //! Most of a project page is shared with many other pages: the box for the current phase, the
-//! matrix, each role's section, the guidance and the resources lists. Each is a theme partial,
-//! rendered once per distinct key — the few facts of the procurement it shows — and reused for
-//! the rest of the render ([`Parts`]); the page's own template adds the title and the
-//! attributes. A part's context is made from its key and the site alone, so pages with equal
-//! keys get the same bytes they would get from rendering the partial themselves.
+//! matrix, each role's section, the guidance and the resources lists, most of the attributes.
+//! Each is a theme partial, rendered once per distinct key — the few facts of the procurement
+//! it shows — and reused for the rest of the render ([`Parts`]); the page's own template adds
+//! the title and puts the parts together. A part's context is made from its key and the site
+//! alone, so pages with equal keys get the same bytes they would get from rendering the partial
+//! themselves.
 
-use std::collections::HashMap;
-use std::hash::Hash;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Serialize;
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
+use super::memo::Memo;
 use super::pages::{level_views, phase_view, phase_views, Base, LevelView, NameView};
 use super::{Link, Output, Site};
 use crate::config::FieldKind;
@@ -33,6 +32,9 @@ struct ProjectPage<'s> {
     #[serde(flatten)]
     base: Base<'s>,
     p: ProjectView<'s>,
+    /// Each public field's row (`partials/attribute.html`), but for the title, the stage and
+    /// the assignees, which have places of their own.
+    attributes: Vec<&'s str>,
     /// The box for the current phase (`partials/now.html`), when the stage is known.
     now: Option<Part<'s>>,
     /// The matrix and its legend (`partials/matrix.html`), when a role is involved.
@@ -65,14 +67,6 @@ struct ProjectView<'s> {
     id: &'s str,
     title: &'s str,
     stage: Option<NameView<'s>>,
-    attributes: Vec<AttributeView<'s>>,
-}
-
-#[derive(Serialize)]
-struct AttributeView<'s> {
-    label: &'s str,
-    value: Option<String>,
-    html: Option<String>,
 }
 
 pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, RenderError> {
@@ -87,6 +81,13 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
     let stage = procurements.stage(p).and_then(|s| rules.phase(s));
     let involved: Vec<usize> = plan.roles().collect();
 
+    let attributes = attribute_keys(h, index)
+        .map(|key| {
+            parts.attributes.get_or_render(key, |key| {
+                render_part(theme, "partials/attribute.html", &attribute_row(h, key))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let now = stage
         .map(|phase| {
             let key = NowKey {
@@ -184,8 +185,8 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
             id: &p.id,
             title,
             stage: stage.map(|ph| phase_view(rules, ph)),
-            attributes: attributes(h, index),
         },
+        attributes: attributes.iter().map(|a| &**a).collect(),
         now: Part::of(&now),
         matrix: Part::of(&matrix),
         roles: roles.iter().map(|r| &**r).collect(),
@@ -193,36 +194,6 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
         resources: Part::of(&resources),
     };
     site.theme.render("project.html", &ctx)
-}
-
-/// The procurement's public fields, but for those with places of their own on the page: the
-/// title, the stage and the assignees.
-fn attributes(h: &Handbook, index: usize) -> Vec<AttributeView<'_>> {
-    let schema = &h.procurements.schema;
-    let p = &h.procurements.rows[index];
-    let elsewhere = |i: usize| {
-        Some(i) == schema.title
-            || Some(i) == schema.stage
-            || schema.assignees.iter().any(|(_, f)| *f == i)
-    };
-    schema
-        .public_fields()
-        .filter(|(i, _)| !elsewhere(*i))
-        .map(|(i, f)| {
-            let value = p.value(i);
-            let html = match (f.kind, value) {
-                (FieldKind::Markdown, Some(Value::Text(t))) => {
-                    Some(markdown::render(t, Trust::Data, &|_| None).html)
-                }
-                _ => None,
-            };
-            AttributeView {
-                label: &f.label,
-                value: value.map(|v| f.display(v)),
-                html,
-            }
-        })
-        .collect()
 }
 
 /// The positions in `links` of the links that apply to procurement `index`.
@@ -250,12 +221,23 @@ fn render_part<T: Serialize>(
 /// The parts of project pages rendered so far in one render of the site, by key.
 #[derive(Default)]
 pub(super) struct Parts<'a> {
+    attributes: Memo<AttributeKey<'a>>,
     now: Memo<NowKey<'a>>,
     matrix: Memo<MatrixKey<'a>>,
     roles: Memo<RoleKey<'a>>,
     /// By the guidance pages that apply.
     guidance: Memo<Vec<usize>>,
     resources: Memo<()>,
+}
+
+/// What an attribute's row shows.
+#[derive(PartialEq, Eq, Hash)]
+struct AttributeKey<'a> {
+    field: usize,
+    /// The value as text, if known.
+    value: Option<String>,
+    /// The Markdown of a Markdown field's value.
+    markdown: Option<&'a str>,
 }
 
 /// What the box for the current phase shows.
@@ -289,61 +271,58 @@ struct RoleKey<'a> {
     guidance: Vec<usize>,
 }
 
-/// Rendered parts by key. Keys holding assignees can be as many as the procurements: past
-/// [`MEMO_BYTES`] of text a memo starts over, which bounds its memory.
-struct Memo<K> {
-    parts: Mutex<MemoParts<K>>,
-}
-
-struct MemoParts<K> {
-    texts: HashMap<K, Arc<str>, Xxh3DefaultBuilder>,
-    bytes: usize,
-}
-
-const MEMO_BYTES: usize = 16 << 20;
-
-impl<K> Default for Memo<K> {
-    fn default() -> Self {
-        Memo {
-            parts: Mutex::new(MemoParts {
-                texts: HashMap::default(),
-                bytes: 0,
-            }),
-        }
-    }
-}
-
-impl<K: Hash + Eq> Memo<K> {
-    /// The part for `key`, rendered by `render` unless an equal key's part is kept.
-    fn get_or_render(
-        &self,
-        key: K,
-        render: impl FnOnce(&K) -> Result<Arc<str>, RenderError>,
-    ) -> Result<Arc<str>, RenderError> {
-        let kept = self
-            .parts
-            .lock()
-            .ok()
-            .and_then(|parts| parts.texts.get(&key).cloned());
-        if let Some(text) = kept {
-            return Ok(text);
-        }
-        let text = render(&key)?;
-        if let Ok(mut parts) = self.parts.lock() {
-            if parts.bytes + text.len() > MEMO_BYTES {
-                parts.texts.clear();
-                parts.bytes = 0;
-            }
-            parts.bytes += text.len();
-            if let Some(old) = parts.texts.insert(key, Arc::clone(&text)) {
-                parts.bytes -= old.len();
-            }
-        }
-        Ok(text)
-    }
-}
-
 // ---- the parts' contexts: each made from its key and the site alone ----
+
+/// The keys of procurement `index`'s attributes: its public fields, but for those with places
+/// of their own on the page (the title, the stage and the assignees).
+fn attribute_keys(h: &Handbook, index: usize) -> impl Iterator<Item = AttributeKey<'_>> {
+    let schema = &h.procurements.schema;
+    let p = &h.procurements.rows[index];
+    let elsewhere = |i: usize| {
+        Some(i) == schema.title
+            || Some(i) == schema.stage
+            || schema.assignees.iter().any(|(_, f)| *f == i)
+    };
+    schema
+        .public_fields()
+        .filter(move |(i, _)| !elsewhere(*i))
+        .map(move |(i, f)| {
+            let value = p.value(i);
+            AttributeKey {
+                field: i,
+                value: value.map(|v| f.display(v)),
+                markdown: match (f.kind, value) {
+                    (FieldKind::Markdown, Some(Value::Text(t))) => Some(t),
+                    _ => None,
+                },
+            }
+        })
+}
+
+/// `partials/attribute.html`.
+#[derive(Serialize)]
+struct AttributeRow<'s> {
+    a: AttributeView<'s>,
+}
+
+#[derive(Serialize)]
+struct AttributeView<'s> {
+    label: &'s str,
+    value: Option<&'s str>,
+    html: Option<String>,
+}
+
+fn attribute_row<'s>(h: &'s Handbook, key: &'s AttributeKey<'_>) -> AttributeRow<'s> {
+    AttributeRow {
+        a: AttributeView {
+            label: &h.procurements.schema.fields[key.field].label,
+            value: key.value.as_deref(),
+            html: key
+                .markdown
+                .map(|t| markdown::render(t, Trust::Data, &|_| None).html),
+        },
+    }
+}
 
 /// `partials/now.html`.
 #[derive(Serialize)]
@@ -630,34 +609,4 @@ fn scope(rules: &RuleSet, level: usize, phases: PhaseSet, sign_off: PhaseSet) ->
         s.push_str(&names(sign_off));
     }
     s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_memo_renders_each_key_once_and_starts_over_when_full() {
-        let memo = Memo::<usize>::default();
-        let renders = std::cell::Cell::new(0);
-        let part = |key: usize, size: usize| {
-            memo.get_or_render(key, |&k| {
-                renders.set(renders.get() + 1);
-                Ok(Arc::from(k.to_string().repeat(size).as_str()))
-            })
-            .unwrap()
-        };
-        assert_eq!(&*part(1, 2), "11");
-        assert_eq!(&*part(1, 2), "11");
-        assert_eq!(renders.get(), 1);
-        // Two parts of more than half the budget: the second makes the memo start over.
-        assert_eq!(part(2, MEMO_BYTES / 2 + 1).len(), MEMO_BYTES / 2 + 1);
-        assert_eq!(part(3, MEMO_BYTES / 2 + 1).len(), MEMO_BYTES / 2 + 1);
-        assert_eq!(renders.get(), 3);
-        assert_eq!(&*part(1, 2), "11");
-        assert_eq!(renders.get(), 4);
-        let parts = memo.parts.lock().unwrap();
-        assert_eq!(parts.texts.len(), 2);
-        assert_eq!(parts.bytes, MEMO_BYTES / 2 + 3);
-    }
 }
