@@ -103,7 +103,16 @@ pub fn write_site(
     let as_diagnostic = |e: output::WriteError| {
         let d = match &e {
             output::WriteError::Render { template, message } => {
-                Diagnostic::error("template", template.clone(), message.clone())
+                let d = Diagnostic::error("template", template.clone(), message.clone());
+                // A theme's own copy of a template may predate what procbook now gives it.
+                if !template.starts_with(crate::theme::BUILT_IN)
+                    && message.contains("not found in context")
+                {
+                    return Diagnostics::from(d.with_help(
+                        "this template is your theme's own copy, and it uses a variable procbook does not give it (the built-in templates change between versions): compare it with the current one, which `procbook init --theme NEW-FOLDER` writes into NEW-FOLDER/themes/default",
+                    ));
+                }
+                d
             }
             _ => Diagnostic::error(
                 "write",

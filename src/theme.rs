@@ -30,6 +30,9 @@ pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
 pub const DEFAULT_ASSETS: &[(&str, &[u8])] =
     embedded!("static": "style.css", "app.js", "search.js");
 
+/// How messages name the theme built into procbook, where a file would be named.
+pub const BUILT_IN: &str = "(built-in theme)";
+
 /// A loaded theme.
 pub struct Theme {
     tera: Tera,
@@ -174,7 +177,7 @@ impl Theme {
             .iter()
             .find(|f| f.ends_with(Path::new("templates").join(template)))
             .map(|f| display_path(root, f))
-            .unwrap_or_else(|| PathBuf::from(format!("(built-in theme)/templates/{template}")))
+            .unwrap_or_else(|| PathBuf::from(format!("{BUILT_IN}/templates/{template}")))
     }
 
     /// Renders `template` with `context`.

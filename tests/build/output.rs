@@ -120,6 +120,8 @@ fn a_page_that_fails_to_render_fails_the_build_and_keeps_the_previous_site() {
             "themes/default/templates/project.html",
             "cannot render projects/sm-003.html",
             "p.no_such_field",
+            // The theme's copy may be older than procbook: the help says where the current is.
+            "procbook init --theme NEW-FOLDER",
         ],
     );
     assert_eq!(
