@@ -335,6 +335,22 @@ pub fn relative_url(from: &str, to: &str) -> String {
 /// Every `.md` file under `content_dir`, in name order.
 pub fn files(root: &Path, content_dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
     if !content_dir.is_dir() {
+        let shown = display_path(root, content_dir);
+        diagnostics.push(if content_dir.exists() {
+            Diagnostic::error(
+                "content-folder",
+                shown,
+                "the content folder is a file, not a folder",
+            )
+            .with_help("set `content-dir` under [build] in book.toml to the folder of guidance pages")
+        } else {
+            Diagnostic::warning(
+                "content-folder",
+                shown,
+                "there is no content folder here, so the handbook has no guidance pages",
+            )
+            .with_help("make the folder and put the guidance pages (Markdown) in it, or set `content-dir` under [build] in book.toml")
+        });
         return Vec::new();
     }
     let mut files = Vec::new();

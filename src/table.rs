@@ -54,6 +54,13 @@ pub fn read(
 ) -> Option<Table> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            diagnostics.push(
+                Diagnostic::error("io", shown, "there is no procurements file here")
+                    .with_help("save the list of procurements as CSV under this name, or set `file` under [procurements] in book.toml to where it is"),
+            );
+            return None;
+        }
         Err(e) => {
             diagnostics.push(Diagnostic::error(
                 "io",

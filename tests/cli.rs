@@ -59,6 +59,7 @@ fn check_json_is_a_documented_report() {
 fn check_reports_every_problem_of_a_file_with_its_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("data")).unwrap();
+    std::fs::create_dir_all(dir.path().join("content")).unwrap();
     std::fs::write(
         dir.path().join("book.toml"),
         "[procurements.fields.risk]\ncolumn = \"Risk level\"\ntype = \"enum\"\nvalues = [\"low\", \"medium\", \"high\"]\n",
@@ -215,4 +216,30 @@ fn a_folder_without_book_toml_is_explained() {
                 ),
             ),
         );
+}
+
+#[test]
+fn a_missing_content_folder_is_named_as_the_cause_of_the_broken_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = dir.path().join("book");
+    let minimal = std::path::Path::new(REPO).join("tests/good/minimal");
+    for file in ["book.toml", "data/procurements.csv", "data/roles.toml"] {
+        let target = book.join(file);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(minimal.join(file), target).unwrap();
+    }
+    let out = procbook()
+        .env("NO_COLOR", "1")
+        .arg("check")
+        .arg(&book)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    let warning = stderr
+        .find("content (1 warning)\n  warning: there is no content folder here, so the handbook has no guidance pages")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    let link = stderr
+        .find("points to roles.md, which does not exist")
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(warning < link, "the cause comes first: {stderr}");
 }

@@ -479,10 +479,12 @@ level = "lead"
 why = "Every purchase has a procurement officer."
 "#;
 
-/// Loads a handbook made of `book`, the rules above and `csv` as data/procurements.csv.
+/// Loads a handbook made of `book`, the rules above, `csv` as data/procurements.csv and an
+/// empty content folder.
 fn load(csv: &[u8], book: &str) -> (Option<Handbook>, Diagnostics) {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("data")).unwrap();
+    fs::create_dir(dir.path().join("content")).unwrap();
     fs::write(dir.path().join("book.toml"), book).unwrap();
     fs::write(dir.path().join("data/roles.toml"), ROLES).unwrap();
     fs::write(dir.path().join("data/procurements.csv"), csv).unwrap();

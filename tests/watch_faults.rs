@@ -63,7 +63,8 @@ fn a_deleted_procurement_list_is_reported_and_its_return_rebuilt() {
     fs::remove_file(&csv).unwrap();
     let errors = wait_for_failure(&mut w, 0, "the missing file is reported");
     assert!(
-        errors.contains("data/procurements.csv") && errors.contains("cannot read"),
+        errors.contains("data/procurements.csv")
+            && errors.contains("there is no procurements file here"),
         "the error should name the missing file:\n{errors}"
     );
     assert!(errors.contains("the last good build stays"), "{errors}");
