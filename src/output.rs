@@ -231,7 +231,7 @@ fn mix(mut x: u64) -> u64 {
 /// and no file is ever read whole into memory.
 struct FileSink {
     target: PathBuf,
-    /// The previous site's file of the same name, if there is one.
+    /// The previous site's file of the same name, if there is one (linked in when unchanged).
     old: Option<PathBuf>,
     state: Compare,
     hasher: PartHasher,
@@ -266,16 +266,19 @@ impl FileSink {
                 reader: io::BufReader::with_capacity(1 << 16, file),
                 same: 0,
             },
-            None => sink.create(0, &[]),
+            None => sink.create(None, &[]),
         };
         sink
     }
 
-    /// Starts writing: the first `same` bytes from the old file, then `parts`.
-    fn create(&mut self, same: u64, parts: &[Part]) -> Compare {
+    /// Starts writing the file: the first `same` bytes of the old file (copied from the handle
+    /// compared so far, which stays valid even if the old file is removed meanwhile), then
+    /// `parts`.
+    fn create(&mut self, old: Option<(fs::File, u64)>, parts: &[Part]) -> Compare {
         let started = fs::File::create(&self.target).and_then(|mut file| {
-            if let Some(old) = self.old.as_ref().filter(|_| same > 0) {
-                let copied = io::copy(&mut io::Read::take(fs::File::open(old)?, same), &mut file)?;
+            if let Some((mut old, same)) = old.filter(|(_, same)| *same > 0) {
+                io::Seek::seek(&mut old, io::SeekFrom::Start(0))?;
+                let copied = io::copy(&mut io::Read::take(old, same), &mut file)?;
                 if copied != same {
                     return Err(io::ErrorKind::UnexpectedEof.into());
                 }
@@ -298,15 +301,15 @@ impl FileSink {
         let rewritten = match std::mem::replace(&mut self.state, Compare::Failed) {
             Compare::Same { mut reader, same } => {
                 let at_end = io::BufRead::fill_buf(&mut reader).is_ok_and(|b| b.is_empty());
-                let linked = |old: &PathBuf| {
-                    fs::hard_link(old, &self.target).is_ok() || fs::copy(old, &self.target).is_ok()
-                };
+                let target = &self.target;
+                let linked = |old: &PathBuf| fs::hard_link(old, target).is_ok();
                 if at_end && self.old.as_ref().is_some_and(linked) {
                     false
                 } else {
-                    // The old file is longer: the new one is its beginning.
-                    self.state = self.create(same, &[]);
-                    true
+                    // The old file is longer (the new one is its beginning), or it could not
+                    // be linked: the file is written.
+                    self.state = self.create(Some((reader.into_inner(), same)), &[]);
+                    !at_end
                 }
             }
             Compare::Writing(_) | Compare::Failed => true,
@@ -325,14 +328,19 @@ impl Sink for FileSink {
             self.len += part.len() as u64;
         }
         match &mut self.state {
-            Compare::Same { reader, same, .. } => {
-                for (k, part) in parts.iter().enumerate() {
-                    if !starts_with(reader, part) {
-                        let same = *same;
-                        self.state = self.create(same, &parts[k..]);
-                        return;
+            Compare::Same { reader, same } => {
+                let mut matched = 0;
+                while matched < parts.len() && starts_with(reader, &parts[matched]) {
+                    *same += parts[matched].len() as u64;
+                    matched += 1;
+                }
+                if matched < parts.len() {
+                    if let Compare::Same { reader, same } =
+                        std::mem::replace(&mut self.state, Compare::Failed)
+                    {
+                        self.state =
+                            self.create(Some((reader.into_inner(), same)), &parts[matched..]);
                     }
-                    *same += part.len() as u64;
                 }
             }
             Compare::Writing(file) => {
@@ -856,6 +864,28 @@ mod tests {
                     fs::metadata(&target).unwrap().ino() == fs::metadata(&old).unwrap().ino();
                 assert_eq!(linked, !rewritten, "case {n}");
             }
+        }
+        // The old file removed while it is compared: the beginning still comes from it. (Unix
+        // only: Windows does not remove a file that is open.)
+        #[cfg(unix)]
+        {
+            let gone = dir.path().join("gone");
+            fs::write(&gone, b"abcdef").unwrap();
+            let target = dir.path().join("after-removal");
+            let mut sink = FileSink::new(target.clone(), Some(gone.clone()));
+            sink.bytes(b"abc".to_vec());
+            fs::remove_file(&gone).unwrap();
+            sink.bytes(b"XYZ".to_vec());
+            assert!(sink.finish().unwrap().2);
+            assert_eq!(fs::read(&target).unwrap(), b"abcXYZ");
+            // Unchanged, but gone before it could be linked: written from the open file.
+            fs::write(&gone, b"abc").unwrap();
+            let target = dir.path().join("unlinkable");
+            let mut sink = FileSink::new(target.clone(), Some(gone.clone()));
+            sink.bytes(b"abc".to_vec());
+            fs::remove_file(&gone).unwrap();
+            assert!(!sink.finish().unwrap().2, "same bytes as before");
+            assert_eq!(fs::read(&target).unwrap(), b"abc");
         }
         // No old file, or one that cannot be read: the parts are written.
         let target = dir.path().join("fresh");
