@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
-use tempfile::TempDir;
 
-pub const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/small");
+// The fixture and its copies are the watch tests' own.
+#[path = "../watch_support/fixture.rs"]
+mod fixture;
+pub use fixture::fixture_copy;
 
 pub fn procbook() -> Command {
     let mut cmd = Command::cargo_bin("procbook").expect("the procbook binary is built");
@@ -50,30 +52,6 @@ pub fn build_fails(book: &Path, out: &Path) -> String {
 
 pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// A copy of the fixture to modify: (the temporary folder, the handbook `book/` in it).
-pub fn fixture_copy() -> (TempDir, PathBuf) {
-    let tmp = TempDir::new().unwrap();
-    let book = tmp.path().join("book");
-    copy_dir(Path::new(FIXTURE), &book);
-    (tmp, book)
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if rel.components().next() == Some(Component::Normal("site".as_ref())) {
-            continue; // a stray build of the fixture is not part of it
-        }
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&target).unwrap();
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Replaces the fixture's procurements with one row per id (a copy of row SM-002 each, titled
