@@ -43,12 +43,16 @@ pub fn build_with_progress(
     progress: Progress<'_>,
 ) -> Result<Built, Diagnostics> {
     let start = Instant::now();
-    let loaded = handbook::load(root, LoadOptions::default());
-    let Some(h) = loaded.handbook else {
+    // The theme's templates are compiled while the inputs are read.
+    let (loaded, theme) = handbook::load_beside(root, LoadOptions::default(), |config| {
+        Theme::load(root, &config.config.build.theme)
+    });
+    // There is a theme whenever there is a handbook: both need book.toml.
+    let (Some(h), Some(theme)) = (loaded.handbook, theme) else {
         return Err(loaded.diagnostics);
     };
     let mut warnings = loaded.diagnostics;
-    let theme = Theme::load(root, &h.config.config.build.theme)?;
+    let theme = theme?;
     let out = output_dir.map_or_else(|| h.config.output_dir(), Path::to_path_buf);
     let (pages, written) = write(&h, &theme, mode, &out, progress).map_err(|d| {
         let mut all = warnings.clone();

@@ -74,13 +74,31 @@ impl Handbook {
 
 /// Loads the handbook in `root`.
 pub fn load(root: &Path, options: LoadOptions) -> Loaded {
-    match Sources::load(root) {
-        Ok(mut sources) => sources.assemble(options),
-        Err(d) => Loaded {
-            handbook: None,
-            diagnostics: Diagnostics::from(*d),
-        },
-    }
+    load_beside(root, options, |_| ()).0
+}
+
+/// Loads the handbook in `root` and, on another core meanwhile, runs `beside` with its settings
+/// (a build loads its theme so). `beside` does not run when book.toml cannot be read.
+pub fn load_beside<T: Send>(
+    root: &Path,
+    options: LoadOptions,
+    beside: impl FnOnce(&LoadedConfig) -> T + Send,
+) -> (Loaded, Option<T>) {
+    let config = match config::load(root) {
+        Ok(config) => config,
+        Err(d) => {
+            let loaded = Loaded {
+                handbook: None,
+                diagnostics: Diagnostics::from(*d),
+            };
+            return (loaded, None);
+        }
+    };
+    let (loaded, other) = rayon::join(
+        || Sources::read(config.clone()).assemble(options),
+        || beside(&config),
+    );
+    (loaded, Some(other))
 }
 
 /// The procurements with the problems found mapping them, or the problems that stopped it.
@@ -112,7 +130,11 @@ pub struct Sources {
 impl Sources {
     /// Reads every input of the handbook in `root`.
     pub fn load(root: &Path) -> Result<Sources, Box<Diagnostic>> {
-        let config = config::load(root)?;
+        Ok(Sources::read(config::load(root)?))
+    }
+
+    /// Reads every input named by `config`: the CSV, by far the largest, while the guidance is.
+    pub fn read(config: LoadedConfig) -> Sources {
         let mut sources = Sources {
             config,
             rules_text: Err(Diagnostic::error("io", "", "")),
@@ -124,11 +146,15 @@ impl Sources {
             resources: (Vec::new(), Vec::new()),
             plans: None,
         };
-        sources.reload_rules();
-        sources.reload_table();
-        sources.reload_guidance();
-        sources.reload_resources();
-        Ok(sources)
+        let ((table, rules_text), (guidance, resources)) = rayon::join(
+            || (sources.read_table(), sources.read_rules()),
+            || (sources.read_guidance(), sources.read_resources()),
+        );
+        (sources.table, sources.table_problems) = table;
+        sources.rules_text = rules_text;
+        (sources.pages, sources.content_problems) = guidance;
+        sources.resources = resources;
+        sources
     }
 
     pub fn root(&self) -> &Path {
@@ -157,45 +183,66 @@ impl Sources {
 
     /// Re-reads the rules file (and re-maps the procurements, whose stage field depends on it).
     pub fn reload_rules(&mut self) {
-        let path = self.rules_file();
-        let shown = display_path(self.root(), &path);
         // The stage field depends on the phases: the CSV is mapped again, so read again.
         self.reload_table();
-        self.rules_text = std::fs::read_to_string(&path).map_err(|e| {
+        self.rules_text = self.read_rules();
+    }
+
+    /// The rules file's text, or why it cannot be read (kept as it is in `rules_text`).
+    #[allow(clippy::result_large_err)]
+    fn read_rules(&self) -> Result<String, Diagnostic> {
+        let path = self.rules_file();
+        std::fs::read_to_string(&path).map_err(|e| {
+            let shown = display_path(self.root(), &path);
             Diagnostic::error("io", shown, format!("cannot read {}: {e}", path.display()))
-        });
-        self.procurements = None;
+        })
     }
 
     /// Re-reads the procurements CSV.
     pub fn reload_table(&mut self) {
+        (self.table, self.table_problems) = self.read_table();
+        self.procurements = None;
+    }
+
+    fn read_table(&self) -> (Option<Table>, Vec<Diagnostic>) {
         let settings = &self.config.config.procurements;
         let path = self.procurements_file();
         let shown = display_path(self.root(), &path);
         let mut d = Diagnostics::default();
-        self.table = table::read(&path, &shown, settings.delimiter, settings.encoding, &mut d);
-        self.table_problems = d.into_vec();
-        self.procurements = None;
+        let table = table::read(&path, &shown, settings.delimiter, settings.encoding, &mut d);
+        (table, d.into_vec())
     }
 
     /// Re-reads every guidance page.
     pub fn reload_guidance(&mut self) {
+        (self.pages, self.content_problems) = self.read_guidance();
+    }
+
+    /// Pages by path inside the content folder, and the problems of the folder itself.
+    #[allow(clippy::type_complexity)]
+    fn read_guidance(
+        &self,
+    ) -> (
+        BTreeMap<String, Result<Page, Vec<Diagnostic>>>,
+        Vec<Diagnostic>,
+    ) {
         let dir = self.content_dir();
         let mut d = Diagnostics::default();
         let files = guidance::files(self.root(), &dir, &mut d);
-        self.content_problems = d.into_vec();
         let raw_html = self.settings().build.raw_html;
-        let root = self.root().to_path_buf();
-        let loaded: Vec<(String, Result<Page, Vec<Diagnostic>>)> = files
+        let root = self.root();
+        let pages = files
             .par_iter()
             .map(|path| {
                 (
                     guidance::source_name(&dir, path),
-                    guidance::load_page(&root, &dir, path, raw_html),
+                    guidance::load_page(root, &dir, path, raw_html),
                 )
             })
+            .collect::<Vec<_>>()
+            .into_iter()
             .collect();
-        self.pages = loaded.into_iter().collect();
+        (pages, d.into_vec())
     }
 
     /// Re-reads one guidance file, or forgets it when it is gone. `path` is inside the content folder.
@@ -212,9 +259,13 @@ impl Sources {
 
     /// Re-reads the resources file.
     pub fn reload_resources(&mut self) {
+        self.resources = self.read_resources();
+    }
+
+    fn read_resources(&self) -> (Vec<Resource>, Vec<Diagnostic>) {
         let mut d = Diagnostics::default();
         let list = resources::load(self.root(), &self.resources_file(), &mut d);
-        self.resources = (list, d.into_vec());
+        (list, d.into_vec())
     }
 
     /// Cross-checks the inputs and evaluates the rules: the handbook, or why there is none.
