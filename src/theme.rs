@@ -197,27 +197,22 @@ impl Theme {
 /// `/` alone, which keeps links readable and pages smaller.
 pub fn escape_html(input: &str) -> String {
     let bytes = input.as_bytes();
-    let special = |b: u8| {
-        matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')
-            || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r'))
-            || b == 0x7f
-    };
-    let Some(first) = bytes.iter().position(|&b| special(b)) else {
+    let Some(first) = bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0) else {
         return input.to_owned();
     };
     let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
     out.push_str(&input[..first]);
     let mut start = first;
     for (i, &b) in bytes.iter().enumerate().skip(first) {
-        let replacement = match b {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
+        let replacement = match ESCAPE[usize::from(b)] {
+            0 => continue,
+            1 => "&amp;",
+            2 => "&lt;",
+            3 => "&gt;",
+            4 => "&quot;",
+            5 => "&#39;",
             // Control characters are not allowed in HTML; tab, newline and return are.
-            b if special(b) => "\u{fffd}",
-            _ => continue,
+            _ => "\u{fffd}",
         };
         out.push_str(&input[start..i]);
         out.push_str(replacement);
@@ -226,6 +221,26 @@ pub fn escape_html(input: &str) -> String {
     out.push_str(&input[start..]);
     out
 }
+
+/// What [`escape_html`] does with each byte: 0 keeps it, 1–5 are `& < > " '`, 6 a control
+/// character. Bytes of multi-byte characters are 0x80 and above, so they are kept whole.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        if !matches!(b, b'\t' | b'\n' | b'\r') {
+            table[b as usize] = 6;
+        }
+        b += 1;
+    }
+    table[0x7f] = 6;
+    table[b'&' as usize] = 1;
+    table[b'<' as usize] = 2;
+    table[b'>' as usize] = 3;
+    table[b'"' as usize] = 4;
+    table[b'\'' as usize] = 5;
+    table
+};
 
 fn relative_name(base: &Path, path: &Path) -> String {
     path.strip_prefix(base)
@@ -286,6 +301,27 @@ mod tests {
             "a\u{fffd}[31mb\u{fffd}c\td"
         );
         assert_eq!(escape_html("café <é>"), "café &lt;é&gt;");
+    }
+
+    proptest::proptest! {
+        /// The table-driven escape equals its definition, character by character.
+        #[test]
+        fn escaping_is_its_definition(text in "(?s).{0,40}|[<>&\"'\\x00-\\x1f\\x7fa é]{0,40}") {
+            let defined: String = text
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    '\t' | '\n' | '\r' => c.to_string(),
+                    c if c < ' ' || c == '\u{7f}' => "\u{fffd}".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(escape_html(&text), defined);
+        }
     }
 
     #[test]

@@ -314,16 +314,23 @@ fn search_script(name: &str, docs: Vec<[String; 4]>) -> Vec<u8> {
 /// JSON made safe to embed in a script: no `</script>`, no HTML comment openers, no line
 /// separators that older engines reject.
 fn script_safe(json: &str) -> String {
+    let bytes = json.as_bytes();
     let mut out = String::with_capacity(json.len() + json.len() / 64);
-    for c in json.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            c => out.push(c),
-        }
+    let mut start = 0;
+    // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
+    for i in memchr::memchr3_iter(b'<', b'>', 0xE2, bytes) {
+        let (replacement, len) = match (bytes[i], bytes.get(i + 1..i + 3)) {
+            (b'<', _) => ("\\u003c", 1),
+            (b'>', _) => ("\\u003e", 1),
+            (_, Some([0x80, 0xA8])) => ("\\u2028", 3),
+            (_, Some([0x80, 0xA9])) => ("\\u2029", 3),
+            _ => continue,
+        };
+        out.push_str(&json[start..i]);
+        out.push_str(replacement);
+        start = i + len;
     }
+    out.push_str(&json[start..]);
     out
 }
 
@@ -414,4 +421,28 @@ pub(super) fn feed(site: &Site<'_>) -> Result<String, RenderError> {
             resources,
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// The scan for the few characters to replace equals the definition, character by
+        /// character: `<` and `>` (no `</script>`, no comment opener) and the line separators.
+        #[test]
+        fn script_safe_is_its_definition(json in "(?s).{0,40}|[<>a\u{2028}\u{2029}\u{2027}\u{e2}\u{20ac}é]{0,40}") {
+            let defined: String = json
+                .chars()
+                .map(|c| match c {
+                    '<' => "\\u003c".to_string(),
+                    '>' => "\\u003e".to_string(),
+                    '\u{2028}' => "\\u2028".to_string(),
+                    '\u{2029}' => "\\u2029".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(script_safe(&json), defined);
+        }
+    }
 }
