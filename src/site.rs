@@ -97,6 +97,8 @@ pub struct Site<'a> {
     whys: Vec<String>,
     /// The parts of project pages that many procurements share, rendered once per distinct key.
     project_parts: project::Parts<'a>,
+    /// Every page's head links, header and footer, rendered once per place in the site.
+    shells: pages::Shells,
     /// Each procurement's part of the outputs that gather them all, made on first use.
     rows: std::sync::OnceLock<Result<Vec<std::sync::Arc<rows::RowFragments>>, String>>,
     /// Where watch mode keeps those parts between rebuilds.
@@ -194,6 +196,7 @@ impl<'a> Site<'a> {
             cells,
             whys,
             project_parts: project::Parts::default(),
+            shells: pages::Shells::default(),
             rows: std::sync::OnceLock::new(),
             cache: None,
         })

@@ -24,6 +24,7 @@ pub const DEFAULT_TEMPLATES: &[(&str, &[u8])] = embedded!("templates":
     "partials/cell.html", "partials/why.html", "partials/index-row.html", "partials/role-row.html",
     "partials/gap.html", "partials/now.html", "partials/matrix.html", "partials/project-role.html",
     "partials/project-guidance.html", "partials/participation.html", "partials/attribute.html",
+    "partials/head.html", "partials/header.html", "partials/footer.html",
 );
 
 /// The default theme's static files, published under `assets/`.

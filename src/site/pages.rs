@@ -1,6 +1,8 @@
 //! The HTML pages: one small, typed context per page kind, rendered with the theme. Project
 //! pages, the many, have a module of their own (`project.rs`).
 
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
 
 use super::blocks::{render_with_blocks, Html};
@@ -16,7 +18,7 @@ use crate::theme::RenderError;
 pub(super) struct Base<'s> {
     site: &'s SiteInfo,
     /// `../` repeated to reach the site root from this page.
-    pub(super) root: String,
+    root: String,
     /// This page's path from the site root.
     url: String,
     page_title: String,
@@ -26,20 +28,73 @@ pub(super) struct Base<'s> {
     /// Which header link is current: projects, guide, roles, resources, search.
     section: &'static str,
     guide_home: &'s str,
+    /// The links in `<head>`, the site header and the footer: see [`Shell`].
+    head: Text,
+    header: Text,
+    footer: Text,
+}
+
+/// The parts of every page that depend only on where it is in the site and which section it
+/// belongs to — the links in `<head>`, the site header, the footer — rendered once for each
+/// such place (`partials/head.html`, `header.html`, `footer.html`) rather than on every page.
+/// A theme's own `base.html` may still build them itself: the context has what they are made of.
+pub(super) struct Shell {
+    root: String,
+    section: &'static str,
+    head: Text,
+    header: Text,
+    footer: Text,
+}
+
+/// Shared text in a page's context.
+#[derive(Clone)]
+struct Text(Arc<str>);
+
+impl Serialize for Text {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// The shells rendered so far in one render of the site, by root and section (a handful).
+#[derive(Default)]
+pub(super) struct Shells(Mutex<Vec<Arc<Shell>>>);
+
+#[derive(Serialize)]
+struct ShellContext<'s> {
+    site: &'s SiteInfo,
+    root: &'s str,
+    section: &'s str,
+    guide_home: &'s str,
 }
 
 impl<'a> Site<'a> {
+    /// The context every page template gets, for `output` in `section`.
     pub(super) fn base(
         &self,
         output: Output,
         title: String,
         description: String,
         section: &'static str,
-    ) -> Base<'_> {
+    ) -> Result<Base<'_>, RenderError> {
         let url = self.path(output);
-        Base {
+        let root = Site::root(&url);
+        self.base_at(url, root, title, description, section)
+    }
+
+    /// Like [`Site::base`], for a page whose links start from `root`.
+    fn base_at(
+        &self,
+        url: String,
+        root: String,
+        title: String,
+        description: String,
+        section: &'static str,
+    ) -> Result<Base<'_>, RenderError> {
+        let shell = self.shell(&root, section)?;
+        Ok(Base {
             site: &self.info,
-            root: Site::root(&url),
+            root,
             url,
             page_title: title,
             description,
@@ -48,7 +103,48 @@ impl<'a> Site<'a> {
             sidebar: section == "guide",
             section,
             guide_home: &self.guide_home,
+            head: shell.head.clone(),
+            header: shell.header.clone(),
+            footer: shell.footer.clone(),
+        })
+    }
+
+    /// The shell of the pages whose links start from `root`, in `section`.
+    fn shell(&self, root: &str, section: &'static str) -> Result<Arc<Shell>, RenderError> {
+        let found = |shells: &[Arc<Shell>]| {
+            shells
+                .iter()
+                .find(|shell| shell.root == root && shell.section == section)
+                .cloned()
+        };
+        if let Some(shell) = self.shells.0.lock().ok().and_then(|s| found(&s)) {
+            return Ok(shell);
         }
+        let context = ShellContext {
+            site: &self.info,
+            root,
+            section,
+            guide_home: &self.guide_home,
+        };
+        // Without the partial's comment line and last line break, as base.html places it.
+        let part = |template: &str| -> Result<Text, RenderError> {
+            Ok(Text(Arc::from(
+                self.theme.render(template, &context)?.trim(),
+            )))
+        };
+        let shell = Arc::new(Shell {
+            root: root.to_string(),
+            section,
+            head: part("partials/head.html")?,
+            header: part("partials/header.html")?,
+            footer: part("partials/footer.html")?,
+        });
+        if let Ok(mut shells) = self.shells.0.lock() {
+            if found(&shells).is_none() {
+                shells.push(Arc::clone(&shell));
+            }
+        }
+        Ok(shell)
     }
 }
 
@@ -160,7 +256,7 @@ fn index_page(
             site.info.title.clone(),
             site.info.description.clone(),
             "projects",
-        ),
+        )?,
         intro: intro.map(|p| p.html.as_str()),
         intro_has_h1: intro.is_some_and(|p| p.headings.iter().any(|h| h.level == 1)),
         heading: intro.map_or(site.info.title.as_str(), |p| p.title.as_str()),
@@ -248,7 +344,7 @@ pub(super) fn guide(site: &Site<'_>, index: usize) -> Result<String, RenderError
             page.title.clone(),
             page.description.clone(),
             "guide",
-        ),
+        )?,
         page: view,
     };
     site.theme.render("guide.html", &ctx)
@@ -387,7 +483,7 @@ fn role_page(
             role.name.clone(),
             role.summary.clone(),
             "roles",
-        ),
+        )?,
         role: RoleDetail {
             id: &role.id,
             name: &role.name,
@@ -427,7 +523,7 @@ pub(super) fn roles(site: &Site<'_>) -> Result<String, RenderError> {
             "Roles".into(),
             "The people to involve in buying AI, and what each of them does.".into(),
             "roles",
-        ),
+        )?,
         roles: rules
             .roles
             .iter()
@@ -461,7 +557,7 @@ pub(super) fn resources(site: &Site<'_>) -> Result<String, RenderError> {
             "Public participation resources".into(),
             "Guides, templates and examples to share with residents, advocates and staff.".into(),
             "resources",
-        ),
+        )?,
         resources: &site.handbook.resources,
     };
     site.theme.render("resources.html", &ctx)
@@ -480,13 +576,12 @@ pub(super) fn search(site: &Site<'_>) -> Result<String, RenderError> {
             "Search".into(),
             "Search the guidance and the procurements.".into(),
             "search",
-        ),
+        )?,
     };
     site.theme.render("search.html", &ctx)
 }
 
 pub(super) fn not_found(site: &Site<'_>) -> Result<String, RenderError> {
-    let mut base = site.base(Output::NotFound, "Page not found".into(), String::new(), "");
     // The 404 page is served at any depth, so its links start from the site's address.
     let base_url = site
         .handbook
@@ -495,6 +590,12 @@ pub(super) fn not_found(site: &Site<'_>) -> Result<String, RenderError> {
         .build
         .base_url
         .trim_end_matches('/');
-    base.root = format!("{base_url}/");
+    let base = site.base_at(
+        site.path(Output::NotFound),
+        format!("{base_url}/"),
+        "Page not found".into(),
+        String::new(),
+        "",
+    )?;
     site.theme.render("404.html", &PlainPage { base })
 }

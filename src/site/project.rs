@@ -180,7 +180,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
             title.to_string(),
             format!("Who to involve in {title}, in which phase, and why."),
             "projects",
-        ),
+        )?,
         p: ProjectView {
             id: &p.id,
             title,

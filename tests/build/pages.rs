@@ -458,3 +458,81 @@ fn snapshot_role_main() {
     let (_tmp, site) = built_fixture();
     assert_main_snapshot("role_legal_officer_main", &site, "roles/legal_officer.html");
 }
+
+/// A copy of the fixture with a guidance page one folder down, so pages sit at three depths
+/// (the home page, `projects/…`, `guide/more/…`) and the 404 page links from the site root.
+fn fixture_at_three_depths() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (tmp, book) = fixture_copy();
+    std::fs::create_dir_all(book.join("content/more")).unwrap();
+    std::fs::write(
+        book.join("content/more/deeper.md"),
+        "---\ntitle: Deeper\n---\n# Deeper\n\nA page one folder down.\n",
+    )
+    .unwrap();
+    (tmp, book)
+}
+
+#[test]
+fn head_links_header_and_footer_made_once_per_place_equal_a_base_that_makes_them_on_every_page() {
+    // The built-in base.html takes them from partials rendered once per depth and section; the
+    // fixture's copy is base.html as it was before, which writes them out on every page.
+    let (_tmp, book) = fixture_at_three_depths();
+    let out = tempfile::TempDir::new().unwrap();
+    build_into(&book, &out.path().join("shared"));
+    let templates = book.join("themes/default/templates");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/themes/inline-base.html"),
+        templates.join("base.html"),
+    )
+    .unwrap();
+    build_into(&book, &out.path().join("inline"));
+    let (shared, inline) = (
+        tree(&out.path().join("shared")),
+        tree(&out.path().join("inline")),
+    );
+    assert!(shared.contains_key("guide/more/deeper.html"));
+    assert_eq!(
+        shared.keys().collect::<Vec<_>>(),
+        inline.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &shared {
+        assert!(bytes == &inline[path], "{path} differs");
+    }
+}
+
+#[test]
+fn a_theme_header_shows_on_every_page_with_links_from_where_the_page_is() {
+    let (_tmp, book) = fixture_at_three_depths();
+    let partials = book.join("themes/default/templates/partials");
+    std::fs::create_dir_all(&partials).unwrap();
+    std::fs::write(
+        partials.join("header.html"),
+        "<header class=\"office\"><a href=\"{{ root }}index.html\">{{ site.title }}</a> {{ section }}</header>\n",
+    )
+    .unwrap();
+    let out = tempfile::TempDir::new().unwrap();
+    let site = out.path().join("site");
+    build_into(&book, &site);
+    let pages = html_files(&site);
+    assert!(pages.len() > 10, "{pages:?}");
+    for rel in &pages {
+        let doc = page(&site, rel);
+        let header = one(&doc, "header.office");
+        let expected_root = if rel == "404.html" {
+            "/".to_string()
+        } else {
+            "../".repeat(rel.matches('/').count())
+        };
+        assert_eq!(
+            attr(within(header, "a")[0], "href"),
+            format!("{expected_root}index.html"),
+            "{rel}"
+        );
+        assert!(all(&doc, "header.site-header").is_empty(), "{rel}");
+    }
+    let project = page(&site, "projects/sm-001.html");
+    assert!(text(one(&project, "header.office")).ends_with("projects"));
+    let guide = page(&site, "guide/more/deeper.html");
+    assert!(text(one(&guide, "header.office")).ends_with("guide"));
+}
