@@ -452,7 +452,7 @@ fn declared_field(name: &str, spec: &FieldSpec, column: usize, header: &str) -> 
             .iter()
             .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
             .collect(),
-        labels: spec.labels.clone().into_iter().collect(),
+        labels: declared_labels(spec),
         required: spec.required,
         hidden: false,
         min: spec.min,
@@ -461,6 +461,18 @@ fn declared_field(name: &str, spec: &FieldSpec, column: usize, header: &str) -> 
         format: spec.format.clone(),
         declared: true,
     }
+}
+
+/// The label of each declared value: its own, or its name made readable once here rather than
+/// on every page that shows it. (A label for a value not declared is kept: `check_spec` says so.)
+fn declared_labels(spec: &FieldSpec) -> HashMap<String, String> {
+    let mut labels: HashMap<String, String> = spec.labels.clone().into_iter().collect();
+    for value in &spec.values {
+        labels
+            .entry(value.clone())
+            .or_insert_with(|| humanize(value));
+    }
+    labels
 }
 
 /// Settings that make no sense for a field's type.
