@@ -95,6 +95,8 @@ pub struct Site<'a> {
     cells: Vec<String>,
     /// Why each rule involves its role, rendered once per rule.
     whys: Vec<String>,
+    /// The rules' ids as stakeholders.csv fields.
+    csv_ids: export::CsvIds,
     /// The parts of project pages that many procurements share, rendered once per distinct key.
     project_parts: project::Parts<'a>,
     /// Every page's head links, header and footer, rendered once per place in the site.
@@ -195,6 +197,7 @@ impl<'a> Site<'a> {
             participation_roles,
             cells,
             whys,
+            csv_ids: export::CsvIds::new(&handbook.rules),
             project_parts: project::Parts::default(),
             shells: pages::Shells::default(),
             rows: std::sync::OnceLock::new(),

@@ -194,36 +194,98 @@ pub(super) fn stakeholders_csv(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(
     rows::each(site, Kind::Csv, |chunk| sink.parts(chunk))
 }
 
-/// One procurement's rows in stakeholders.csv.
+/// The rules' ids as stakeholders.csv fields, encoded once for every procurement's rows.
+pub(super) struct CsvIds {
+    roles: Vec<Vec<u8>>,
+    phases: Vec<Vec<u8>>,
+    levels: Vec<Vec<u8>>,
+}
+
+impl CsvIds {
+    pub(super) fn new(rules: &crate::rules::RuleSet) -> Self {
+        let encoded = |ids: &mut dyn Iterator<Item = &str>| -> Vec<Vec<u8>> {
+            ids.map(|id| {
+                let mut field = Vec::new();
+                csv_field(&mut field, id);
+                field
+            })
+            .collect()
+        };
+        CsvIds {
+            roles: encoded(&mut rules.roles.iter().map(|r| r.id.as_str())),
+            phases: encoded(&mut rules.phases.iter().map(|p| p.id.as_str())),
+            levels: encoded(&mut rules.levels.iter().map(|l| l.id.as_str())),
+        }
+    }
+}
+
+/// One procurement's rows in stakeholders.csv: each field encoded by csv-core, as the csv
+/// crate's writer does (quoted only where needed), the ids of the rules' vocabulary once per
+/// site and the procurement's own values once per procurement.
 pub(super) fn project_csv(site: &Site<'_>, i: usize) -> Vec<u8> {
     let h = site.handbook;
     let rules = &h.rules;
+    let ids = &site.csv_ids;
     let plan = &h.plans[i];
-    let p = &h.procurements.rows[i];
-    // A procurement's rows are about a kilobyte: a small buffer spares zeroing the default
-    // 8 KiB for each of them.
-    let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(512)
-        .from_writer(Vec::with_capacity(1024));
+    let mut project = Vec::new();
+    csv_field(&mut project, &spreadsheet_safe(&h.procurements.rows[i].id));
+    let mut out = Vec::with_capacity(1024);
     for r in plan.roles() {
+        let mut assignee = Vec::new();
+        csv_field(
+            &mut assignee,
+            &spreadsheet_safe(h.assignee(i, r).unwrap_or("")),
+        );
         for (ph, cell) in plan.row(r).iter().enumerate() {
             let Some(c) = cell else { continue };
             let trace: Vec<&str> = plan
                 .trace(rules, r, ph)
                 .map(|x| rules.rules[x].id.as_str())
                 .collect();
-            let _ = w.write_record([
-                spreadsheet_safe(&p.id).as_ref(),
-                rules.roles[r].id.as_str(),
-                rules.phases[ph].id.as_str(),
-                rules.levels[c.level()].id.as_str(),
-                if c.sign_off { "yes" } else { "no" },
-                spreadsheet_safe(h.assignee(i, r).unwrap_or("")).as_ref(),
-                trace.join(";").as_str(),
-            ]);
+            let sign_off: &[u8] = if c.sign_off { b"yes" } else { b"no" };
+            for field in [
+                &project[..],
+                &ids.roles[r],
+                &ids.phases[ph],
+                &ids.levels[c.level()],
+                sign_off,
+                &assignee,
+            ] {
+                out.extend_from_slice(field);
+                out.push(b',');
+            }
+            csv_field(&mut out, &trace.join(";"));
+            out.push(b'\n');
         }
     }
-    w.into_inner().unwrap_or_default()
+    out
+}
+
+/// Appends `value` to `out` as one field of a record with several.
+fn csv_field(out: &mut Vec<u8>, value: &str) {
+    // csv-core quotes an empty field on its own (`""`, a record of one empty field); in a
+    // record of several it is nothing, as the csv crate writes it.
+    if value.is_empty() {
+        return;
+    }
+    let mut writer = csv_core::Writer::new();
+    let mut input = value.as_bytes();
+    let mut buf = [0; 256];
+    loop {
+        let (result, read, written) = writer.field(input, &mut buf);
+        out.extend_from_slice(&buf[..written]);
+        input = &input[read..];
+        if result == csv_core::WriteResult::InputEmpty {
+            break;
+        }
+    }
+    loop {
+        let (result, written) = writer.finish(&mut buf);
+        out.extend_from_slice(&buf[..written]);
+        if result == csv_core::WriteResult::InputEmpty {
+            break;
+        }
+    }
 }
 
 /// A cell starting with `=`, `+`, `-`, `@` (or a tab or CR) is a formula to a spreadsheet
@@ -431,6 +493,25 @@ pub(super) fn feed(site: &Site<'_>) -> Result<String, RenderError> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn empty_fields_are_empty_and_odd_ones_quoted() {
+        let record = |fields: &[&str]| {
+            let mut out = Vec::new();
+            for (k, field) in fields.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                csv_field(&mut out, field);
+            }
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(record(&["", ""]), ",");
+        assert_eq!(
+            record(&["a,b", "say \"hi\"", "x"]),
+            "\"a,b\",\"say \"\"hi\"\"\",x"
+        );
+    }
+
     proptest::proptest! {
         /// The scan for the few characters to replace equals the definition, character by
         /// character: `<` and `>` (no `</script>`, no comment opener) and the line separators.
@@ -447,6 +528,25 @@ mod tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(script_safe(&json), defined);
+        }
+
+        /// Fields encoded one by one make the record the csv crate's writer makes of them:
+        /// quotes, delimiters, line breaks and spaces included.
+        #[test]
+        fn fields_encode_as_the_csv_writer_writes_them(
+            fields in proptest::collection::vec("(?s).{0,12}|[\",\r\n ;a]{0,6}", 2..6)
+        ) {
+            let mut ours = Vec::new();
+            for (k, field) in fields.iter().enumerate() {
+                if k > 0 {
+                    ours.push(b',');
+                }
+                csv_field(&mut ours, field);
+            }
+            ours.push(b'\n');
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            writer.write_record(&fields).unwrap();
+            proptest::prop_assert_eq!(ours, writer.into_inner().unwrap());
         }
     }
 }
