@@ -239,8 +239,6 @@ impl Sources {
                     guidance::load_page(root, &dir, path, raw_html),
                 )
             })
-            .collect::<Vec<_>>()
-            .into_iter()
             .collect();
         (pages, d.into_vec())
     }

@@ -203,18 +203,18 @@ pub(super) struct CsvIds {
 
 impl CsvIds {
     pub(super) fn new(rules: &crate::rules::RuleSet) -> Self {
-        let encoded = |ids: &mut dyn Iterator<Item = &str>| -> Vec<Vec<u8>> {
+        fn encoded<'r>(ids: impl Iterator<Item = &'r str>) -> Vec<Vec<u8>> {
             ids.map(|id| {
                 let mut field = Vec::new();
                 csv_field(&mut field, id);
                 field
             })
             .collect()
-        };
+        }
         CsvIds {
-            roles: encoded(&mut rules.roles.iter().map(|r| r.id.as_str())),
-            phases: encoded(&mut rules.phases.iter().map(|p| p.id.as_str())),
-            levels: encoded(&mut rules.levels.iter().map(|l| l.id.as_str())),
+            roles: encoded(rules.roles.iter().map(|r| r.id.as_str())),
+            phases: encoded(rules.phases.iter().map(|p| p.id.as_str())),
+            levels: encoded(rules.levels.iter().map(|l| l.id.as_str())),
         }
     }
 }
