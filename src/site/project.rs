@@ -230,14 +230,37 @@ pub(super) struct Parts<'a> {
     resources: Memo<()>,
 }
 
-/// What an attribute's row shows.
-#[derive(PartialEq, Eq, Hash)]
+/// What an attribute's row shows: a field and its value, if known. The value is compared as it
+/// is typed (numbers by their bits), so a page whose row is kept does not format it at all.
 struct AttributeKey<'a> {
     field: usize,
-    /// The value as text, if known.
-    value: Option<String>,
-    /// The Markdown of a Markdown field's value.
-    markdown: Option<&'a str>,
+    value: Option<&'a Value>,
+}
+
+impl PartialEq for AttributeKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.field == other.field
+            && match (self.value, other.value) {
+                (Some(Value::Number(a)), Some(Value::Number(b))) => a.to_bits() == b.to_bits(),
+                (a, b) => a == b,
+            }
+    }
+}
+
+impl Eq for AttributeKey<'_> {}
+
+impl std::hash::Hash for AttributeKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.field.hash(state);
+        match self.value {
+            None => 0u8.hash(state),
+            Some(Value::Text(t)) => (1u8, t).hash(state),
+            Some(Value::Bool(b)) => (2u8, b).hash(state),
+            Some(Value::Number(n)) => (3u8, n.to_bits()).hash(state),
+            Some(Value::Date(d)) => (4u8, d).hash(state),
+            Some(Value::List(items)) => (5u8, items).hash(state),
+        }
+    }
 }
 
 /// What the box for the current phase shows.
@@ -286,16 +309,9 @@ fn attribute_keys(h: &Handbook, index: usize) -> impl Iterator<Item = AttributeK
     schema
         .public_fields()
         .filter(move |(i, _)| !elsewhere(*i))
-        .map(move |(i, f)| {
-            let value = p.value(i);
-            AttributeKey {
-                field: i,
-                value: value.map(|v| f.display(v)),
-                markdown: match (f.kind, value) {
-                    (FieldKind::Markdown, Some(Value::Text(t))) => Some(t),
-                    _ => None,
-                },
-            }
+        .map(move |(i, _)| AttributeKey {
+            field: i,
+            value: p.value(i),
         })
 }
 
@@ -308,18 +324,22 @@ struct AttributeRow<'s> {
 #[derive(Serialize)]
 struct AttributeView<'s> {
     label: &'s str,
-    value: Option<&'s str>,
+    value: Option<String>,
     html: Option<String>,
 }
 
-fn attribute_row<'s>(h: &'s Handbook, key: &'s AttributeKey<'_>) -> AttributeRow<'s> {
+fn attribute_row<'s>(h: &'s Handbook, key: &AttributeKey<'_>) -> AttributeRow<'s> {
+    let field = &h.procurements.schema.fields[key.field];
     AttributeRow {
         a: AttributeView {
-            label: &h.procurements.schema.fields[key.field].label,
-            value: key.value.as_deref(),
-            html: key
-                .markdown
-                .map(|t| markdown::render(t, Trust::Data, &|_| None).html),
+            label: &field.label,
+            value: key.value.map(|v| field.display(v)),
+            html: match (field.kind, key.value) {
+                (FieldKind::Markdown, Some(Value::Text(t))) => {
+                    Some(markdown::render(t, Trust::Data, &|_| None).html)
+                }
+                _ => None,
+            },
         },
     }
 }
