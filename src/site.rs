@@ -97,6 +97,8 @@ pub struct Site<'a> {
     whys: Vec<String>,
     /// The rules' ids as stakeholders.csv fields.
     csv_ids: export::CsvIds,
+    /// The order of the fields and roles in projects.json.
+    json_order: export::JsonOrder,
     /// The parts of project pages that many procurements share, rendered once per distinct key.
     project_parts: project::Parts<'a>,
     /// Every page's head links, header and footer, rendered once per place in the site.
@@ -198,6 +200,7 @@ impl<'a> Site<'a> {
             cells,
             whys,
             csv_ids: export::CsvIds::new(&handbook.rules),
+            json_order: export::JsonOrder::new(handbook),
             project_parts: project::Parts::default(),
             shells: pages::Shells::default(),
             rows: std::sync::OnceLock::new(),

@@ -2,7 +2,6 @@
 //! feed of resources. Hidden fields appear in none of them; every CSV value is escaped for the
 //! format it lands in.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -43,15 +42,102 @@ struct RuleJson<'s> {
 }
 
 #[derive(Serialize)]
-struct ProjectJson<'s> {
+struct ProjectJson<'s, 'a> {
     id: &'s str,
     url: String,
     title: &'s str,
     stage: Option<&'s str>,
     /// Public fields by name; blank ones are `null`.
-    attributes: BTreeMap<&'s str, Option<String>>,
+    attributes: Attributes<'s, 'a>,
     /// Involved roles by id.
-    roles: BTreeMap<&'s str, RoleJson<'s>>,
+    roles: Roles<'s, 'a>,
+}
+
+/// The order of projects.json's objects, worked out once: public fields sorted by name, roles
+/// by id (as a map keyed by them would hold them).
+pub(super) struct JsonOrder {
+    fields: Vec<usize>,
+    roles: Vec<usize>,
+}
+
+impl JsonOrder {
+    pub(super) fn new(h: &crate::handbook::Handbook) -> Self {
+        let schema = &h.procurements.schema;
+        let mut fields: Vec<usize> = schema.public_fields().map(|(f, _)| f).collect();
+        fields.sort_by(|&a, &b| schema.fields[a].name.cmp(&schema.fields[b].name));
+        let mut roles: Vec<usize> = (0..h.rules.roles.len()).collect();
+        roles.sort_by(|&a, &b| h.rules.roles[a].id.cmp(&h.rules.roles[b].id));
+        JsonOrder { fields, roles }
+    }
+}
+
+/// A procurement's public fields, by name, as their values display (blank: `null`).
+struct Attributes<'s, 'a> {
+    site: &'s Site<'a>,
+    row: usize,
+}
+
+impl Serialize for Attributes<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::procurements::Value;
+        use serde::ser::SerializeMap;
+        let procurements = &self.site.handbook.procurements;
+        let p = &procurements.rows[self.row];
+        let fields = &self.site.json_order.fields;
+        let mut map = serializer.serialize_map(Some(fields.len()))?;
+        for &f in fields {
+            let name = procurements.schema.fields[f].name.as_str();
+            match p.value(f) {
+                None => map.serialize_entry(name, &None::<&str>)?,
+                // Text displays as itself: no copy.
+                Some(Value::Text(text)) => map.serialize_entry(name, text)?,
+                Some(value) => map.serialize_entry(name, &value.display())?,
+            }
+        }
+        map.end()
+    }
+}
+
+/// A procurement's involved roles, by id.
+struct Roles<'s, 'a> {
+    site: &'s Site<'a>,
+    row: usize,
+}
+
+impl Serialize for Roles<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let h = self.site.handbook;
+        let rules = &h.rules;
+        let plan = &h.plans[self.row];
+        let phase_ids = |set: PhaseSet| {
+            set.iter()
+                .filter_map(|i| rules.phases.get(i))
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+        };
+        let mut map = serializer.serialize_map(None)?;
+        for &r in &self.site.json_order.roles {
+            if !plan.involves(r) {
+                continue;
+            }
+            let role = RoleJson {
+                assignee: h.assignee(self.row, r),
+                levels: plan
+                    .row(r)
+                    .iter()
+                    .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
+                    .collect(),
+                sign_off: phase_ids(plan.sign_offs(r)),
+                rules: plan
+                    .rules_for(rules, r)
+                    .map(|x| rules.rules[x].id.as_str())
+                    .collect(),
+            };
+            map.serialize_entry(rules.roles[r].id.as_str(), &role)?;
+        }
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -66,44 +152,14 @@ struct RoleJson<'s> {
 /// One procurement's object in projects.json.
 pub(super) fn project_json(site: &Site<'_>, i: usize) -> Vec<u8> {
     let h = site.handbook;
-    let rules = &h.rules;
-    let schema = &h.procurements.schema;
-    let phase_ids = |set: PhaseSet| {
-        set.iter()
-            .filter_map(|i| rules.phases.get(i))
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>()
-    };
     let p = &h.procurements.rows[i];
-    let plan = &h.plans[i];
     let project = ProjectJson {
         id: &p.id,
         url: site.path(Output::Project(i)),
         title: h.procurements.title(p),
         stage: h.procurements.stage(p),
-        attributes: schema
-            .public_fields()
-            .map(|(f, field)| (field.name.as_str(), p.value(f).map(|v| v.display())))
-            .collect(),
-        roles: plan
-            .roles()
-            .map(|r| {
-                let role = RoleJson {
-                    assignee: h.assignee(i, r),
-                    levels: plan
-                        .row(r)
-                        .iter()
-                        .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
-                        .collect(),
-                    sign_off: phase_ids(plan.sign_offs(r)),
-                    rules: plan
-                        .rules_for(rules, r)
-                        .map(|x| rules.rules[x].id.as_str())
-                        .collect(),
-                };
-                (rules.roles[r].id.as_str(), role)
-            })
-            .collect(),
+        attributes: Attributes { site, row: i },
+        roles: Roles { site, row: i },
     };
     serde_json::to_vec(&project).unwrap_or_default()
 }
