@@ -126,6 +126,14 @@ impl RuleSet {
         self.roles.iter().position(|r| r.id == id)
     }
 
+    /// The ids of the phases in `set`, in order.
+    pub fn phase_ids(&self, set: PhaseSet) -> Vec<&str> {
+        set.iter()
+            .filter_map(|i| self.phases.get(i))
+            .map(|p| p.id.as_str())
+            .collect()
+    }
+
     /// Who to involve in `procurement`, in which phase, how deeply, and which rules say so.
     pub fn evaluate(&self, procurement: &Procurement) -> StakeholderPlan {
         plan::evaluate(self, procurement)

@@ -72,12 +72,6 @@ pub fn project_plan(h: &Handbook, index: usize) -> ProjectPlan<'_> {
     let p = &h.procurements.rows[index];
     let plan = &h.plans[index];
     let rules = &h.rules;
-    let phase_ids = |set: crate::rules::PhaseSet| {
-        set.iter()
-            .filter_map(|i| rules.phases.get(i))
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>()
-    };
     let roles = plan
         .roles()
         .map(|r| {
@@ -89,7 +83,7 @@ pub fn project_plan(h: &Handbook, index: usize) -> ProjectPlan<'_> {
                 level: plan
                     .top_level(r)
                     .map_or("", |l| rules.levels[l].id.as_str()),
-                sign_off: phase_ids(plan.sign_offs(r)),
+                sign_off: rules.phase_ids(plan.sign_offs(r)),
                 phases: plan
                     .row(r)
                     .iter()
@@ -114,8 +108,8 @@ pub fn project_plan(h: &Handbook, index: usize) -> ProjectPlan<'_> {
                         RuleRef {
                             id: &rule.id,
                             level: &rules.levels[rule.level].id,
-                            phases: phase_ids(rule.phases),
-                            sign_off: phase_ids(rule.sign_off),
+                            phases: rules.phase_ids(rule.phases),
+                            sign_off: rules.phase_ids(rule.sign_off),
                             why: &rule.why,
                             source: &rule.source,
                             source_url: rule.source_url.as_deref(),

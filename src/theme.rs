@@ -181,6 +181,16 @@ impl Theme {
             .unwrap_or_else(|| PathBuf::from(format!("{BUILT_IN}/templates/{template}")))
     }
 
+    /// Renders a partial shared by many pages, without its leading and trailing whitespace (its
+    /// comment line, the file's last line break): the template places it.
+    pub fn render_partial<T: Serialize>(
+        &self,
+        template: &str,
+        context: &T,
+    ) -> Result<std::sync::Arc<str>, RenderError> {
+        Ok(std::sync::Arc::from(self.render(template, context)?.trim()))
+    }
+
     /// Renders `template` with `context`.
     pub fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String, RenderError> {
         let ctx = tera::Context::from_serialize(context).map_err(|e| RenderError {

@@ -10,7 +10,6 @@ use super::rows::{self, Kind};
 use super::{Output, Site, SiteInfo};
 use crate::markdown;
 use crate::output::{part, Sink};
-use crate::rules::PhaseSet;
 use crate::theme::RenderError;
 
 #[derive(Serialize)]
@@ -110,12 +109,6 @@ impl Serialize for Roles<'_, '_> {
         let h = self.site.handbook;
         let rules = &h.rules;
         let plan = &h.plans[self.row];
-        let phase_ids = |set: PhaseSet| {
-            set.iter()
-                .filter_map(|i| rules.phases.get(i))
-                .map(|p| p.id.as_str())
-                .collect::<Vec<_>>()
-        };
         let mut map = serializer.serialize_map(None)?;
         for &r in &self.site.json_order.roles {
             if !plan.involves(r) {
@@ -128,7 +121,7 @@ impl Serialize for Roles<'_, '_> {
                     .iter()
                     .map(|c| c.map(|c| rules.levels[c.level()].id.as_str()))
                     .collect(),
-                sign_off: phase_ids(plan.sign_offs(r)),
+                sign_off: rules.phase_ids(plan.sign_offs(r)),
                 rules: plan
                     .rules_for(rules, r)
                     .map(|x| rules.rules[x].id.as_str())
@@ -169,12 +162,6 @@ pub(super) fn project_json(site: &Site<'_>, i: usize) -> Vec<u8> {
 pub(super) fn projects_json(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), RenderError> {
     let h = site.handbook;
     let rules = &h.rules;
-    let phase_ids = |set: PhaseSet| {
-        set.iter()
-            .filter_map(|i| rules.phases.get(i))
-            .map(|p| p.id.as_str())
-            .collect::<Vec<_>>()
-    };
     let doc = ProjectsJson {
         schema: "procbook.projects/1",
         title: &site.info.title,
@@ -209,8 +196,8 @@ pub(super) fn projects_json(site: &Site<'_>, sink: &mut dyn Sink) -> Result<(), 
                 id: &r.id,
                 role: &rules.roles[r.role].id,
                 level: &rules.levels[r.level].id,
-                phases: phase_ids(r.phases),
-                sign_off: phase_ids(r.sign_off),
+                phases: rules.phase_ids(r.phases),
+                sign_off: rules.phase_ids(r.sign_off),
                 why: &r.why,
                 source: &r.source,
                 source_url: r.source_url.as_deref().filter(|u| markdown::is_safe_url(u)),
@@ -400,7 +387,7 @@ pub(super) fn search_procurements(site: &Site<'_>, sink: &mut dyn Sink) -> Resul
 }
 
 /// One procurement's entry in the search index: `[url, title, "procurement", text]`.
-pub(super) fn project_search(site: &Site<'_>, i: usize, url: &str) -> Vec<u8> {
+pub(super) fn project_search(site: &Site<'_>, i: usize) -> Vec<u8> {
     let h = site.handbook;
     let schema = &h.procurements.schema;
     let p = &h.procurements.rows[i];
@@ -419,7 +406,13 @@ pub(super) fn project_search(site: &Site<'_>, i: usize, url: &str) -> Vec<u8> {
             }
         }
     }
-    let doc = [url, h.procurements.title(p), "procurement", text.as_str()];
+    let url = site.path(Output::Project(i));
+    let doc = [
+        url.as_str(),
+        h.procurements.title(p),
+        "procurement",
+        text.as_str(),
+    ];
     script_safe(&serde_json::to_string(&doc).unwrap_or_default()).into_bytes()
 }
 

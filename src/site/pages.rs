@@ -126,12 +126,7 @@ impl<'a> Site<'a> {
             section,
             guide_home: &self.guide_home,
         };
-        // Without the partial's comment line and last line break, as base.html places it.
-        let part = |template: &str| -> Result<Text, RenderError> {
-            Ok(Text(Arc::from(
-                self.theme.render(template, &context)?.trim(),
-            )))
-        };
+        let part = |template: &str| Ok(Text(self.theme.render_partial(template, &context)?));
         let shell = Arc::new(Shell {
             root: root.to_string(),
             section,

@@ -84,7 +84,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
     let attributes = attribute_keys(h, index)
         .map(|key| {
             parts.attributes.get_or_render(key, |key| {
-                render_part(theme, "partials/attribute.html", &attribute_row(h, key))
+                theme.render_partial("partials/attribute.html", &attribute_row(h, key))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -99,7 +99,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
                 guidance: applying(site, &site.phase_guidance[phase], index),
             };
             parts.now.get_or_render(key, |key| {
-                render_part(theme, "partials/now.html", &now_box(site, key))
+                theme.render_partial("partials/now.html", &now_box(site, key))
             })
         })
         .transpose()?;
@@ -111,7 +111,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
             rows: involved.iter().map(|&r| (r, plan.row(r))).collect(),
         };
         Some(parts.matrix.get_or_render(key, |key| {
-            render_part(theme, "partials/matrix.html", &matrix_view(site, key))
+            theme.render_partial("partials/matrix.html", &matrix_view(site, key))
         })?)
     };
     let roles = involved
@@ -126,11 +126,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
                 guidance: applying(site, &site.role_guidance[r], index),
             };
             parts.roles.get_or_render(key, |key| {
-                render_part(
-                    theme,
-                    "partials/project-role.html",
-                    &role_section(site, key),
-                )
+                theme.render_partial("partials/project-role.html", &role_section(site, key))
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -149,11 +145,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
         None
     } else {
         Some(parts.guidance.get_or_render(pages, |pages| {
-            render_part(
-                theme,
-                "partials/project-guidance.html",
-                &guidance_list(h, pages),
-            )
+            theme.render_partial("partials/project-guidance.html", &guidance_list(h, pages))
         })?)
     };
     let shows_resources = !h.resources.is_empty()
@@ -162,8 +154,7 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
             .any(|r| site.participation_roles.contains(r));
     let resources = if shows_resources {
         Some(parts.resources.get_or_render((), |()| {
-            render_part(
-                theme,
+            theme.render_partial(
                 "partials/participation.html",
                 &Participation {
                     resources: &h.resources,
@@ -204,16 +195,6 @@ fn applying(site: &Site<'_>, links: &[Link], index: usize) -> Vec<usize> {
         .filter(|(_, l)| site.applies(l, index))
         .map(|(i, _)| i)
         .collect()
-}
-
-/// A partial, without its leading and trailing whitespace (its comment line, the file's last
-/// line break).
-fn render_part<T: Serialize>(
-    theme: &Theme,
-    template: &str,
-    context: &T,
-) -> Result<Arc<str>, RenderError> {
-    Ok(Arc::from(theme.render(template, context)?.trim()))
 }
 
 // ---- the parts many pages share ----

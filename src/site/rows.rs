@@ -20,7 +20,7 @@ use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 use super::blocks::Block;
 use super::pages::UNKNOWN;
-use super::{export, Output, Site};
+use super::{export, Site};
 use crate::output::{part, Part, Sink};
 use crate::theme::RenderError;
 
@@ -202,11 +202,7 @@ fn fragment(site: &Site<'_>, i: usize, kind: Kind) -> Result<Option<Part>, Rende
         },
         Kind::Json => Some(part(export::project_json(site, i))),
         Kind::Csv => Some(part(export::project_csv(site, i))),
-        Kind::Search => Some(part(export::project_search(
-            site,
-            i,
-            &site.path(Output::Project(i)),
-        ))),
+        Kind::Search => Some(part(export::project_search(site, i))),
     })
 }
 
@@ -253,11 +249,7 @@ fn make(site: &Site<'_>, i: usize) -> Result<RowFragments, RenderError> {
         role_rows,
         json: part(export::project_json(site, i)),
         csv: part(export::project_csv(site, i)),
-        search: part(export::project_search(
-            site,
-            i,
-            &site.path(Output::Project(i)),
-        )),
+        search: part(export::project_search(site, i)),
     })
 }
 
