@@ -11,6 +11,8 @@ use tera::Tera;
 
 use crate::diagnostics::{display_path, Diagnostic, Diagnostics};
 
+mod direct;
+
 macro_rules! embedded {
     ($dir:literal: $($name:literal),* $(,)?) => {
         &[$(($name, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/", $dir, "/", $name)))),*]
@@ -37,6 +39,8 @@ pub const BUILT_IN: &str = "(built-in theme)";
 /// A loaded theme.
 pub struct Theme {
     tera: Tera,
+    /// The templates simple enough to render without Tera's interpreter, by name.
+    direct: std::collections::HashMap<String, direct::Direct>,
     /// (path under `assets/`, bytes), sorted by path.
     pub assets: Vec<(String, Vec<u8>)>,
     /// The files the theme was read from (for watch mode).
@@ -144,7 +148,7 @@ impl Theme {
         }
         assets.sort_by(|a, b| a.0.cmp(&b.0));
         let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        tera.autoescape_on(AUTOESCAPE.to_vec());
         tera.set_escape_fn(escape_html);
         let raw: Vec<(&str, &str)> = templates
             .iter()
@@ -164,8 +168,19 @@ impl Theme {
             );
             return Err(diagnostics);
         }
+        let direct = tera
+            .templates
+            .iter()
+            .filter_map(|(name, template)| {
+                // Which templates Tera escapes variables in, decided as Tera decides it.
+                let file = template.path.as_deref().unwrap_or(name);
+                let autoescape = AUTOESCAPE.iter().any(|suffix| file.ends_with(suffix));
+                Some((name.clone(), direct::Direct::compile(template, autoescape)?))
+            })
+            .collect();
         Ok(Theme {
             tera,
+            direct,
             assets,
             files,
         })
@@ -193,6 +208,13 @@ impl Theme {
 
     /// Renders `template` with `context`.
     pub fn render<T: Serialize>(&self, template: &str, context: &T) -> Result<String, RenderError> {
+        if let Some(html) = self
+            .direct
+            .get(template)
+            .and_then(|d| d.render(context, escape_html_into))
+        {
+            return Ok(html);
+        }
         let ctx = tera::Context::from_serialize(context).map_err(|e| RenderError {
             template: template.into(),
             message: error_chain(&e),
@@ -204,14 +226,28 @@ impl Theme {
     }
 }
 
+/// The templates Tera escapes variables in, by the end of their names.
+const AUTOESCAPE: [&str; 3] = [".html", ".htm", ".xml"];
+
 /// Escapes text for HTML and XML text and quoted attributes. Unlike Tera's default it leaves
 /// `/` alone, which keeps links readable and pages smaller.
 pub fn escape_html(input: &str) -> String {
     let bytes = input.as_bytes();
-    let Some(first) = bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0) else {
+    if !bytes.iter().any(|&b| ESCAPE[usize::from(b)] != 0) {
         return input.to_owned();
-    };
+    }
     let mut out = String::with_capacity(input.len() + input.len() / 8 + 8);
+    escape_html_into(input, &mut out);
+    out
+}
+
+/// [`escape_html`], onto the end of `out`.
+pub fn escape_html_into(input: &str, out: &mut String) {
+    let bytes = input.as_bytes();
+    let Some(first) = bytes.iter().position(|&b| ESCAPE[usize::from(b)] != 0) else {
+        out.push_str(input);
+        return;
+    };
     out.push_str(&input[..first]);
     let mut start = first;
     for (i, &b) in bytes.iter().enumerate().skip(first) {
@@ -230,7 +266,6 @@ pub fn escape_html(input: &str) -> String {
         start = i + 1;
     }
     out.push_str(&input[start..]);
-    out
 }
 
 /// What [`escape_html`] does with each byte: 0 keeps it, 1–5 are `& < > " '`, 6 a control

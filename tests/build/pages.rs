@@ -536,3 +536,39 @@ fn a_theme_header_shows_on_every_page_with_links_from_where_the_page_is() {
     let guide = page(&site, "guide/more/deeper.html");
     assert!(text(one(&guide, "header.office")).ends_with("guide"));
 }
+
+#[test]
+fn a_themes_own_row_and_fact_partials_show_whether_or_not_they_render_without_tera() {
+    // The built-in role-row.html and attribute.html are simple enough to be rendered without
+    // Tera's interpreter; a theme's copy is rendered so too when it is (the attribute below),
+    // and by Tera when it uses more of Tera (the filter in the row below).
+    let (_tmp, book) = fixture_copy();
+    let partials = book.join("themes/default/templates/partials");
+    std::fs::create_dir_all(&partials).unwrap();
+    std::fs::write(
+        partials.join("role-row.html"),
+        "<tr class=\"mine\"><td>{{ title | upper }}</td><td>{{ stage }}</td></tr>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        partials.join("attribute.html"),
+        "<div class=\"fact\"><dt>{{ a.label }}</dt><dd>{% if a.value %}{{ a.value }}{% else %}?{% endif %}</dd></div>\n",
+    )
+    .unwrap();
+    let out = tempfile::TempDir::new().unwrap();
+    let site = out.path().join("site");
+    build_into(&book, &site);
+    let role = page(&site, "roles/legal_officer.html");
+    let rows: Vec<String> = all(&role, "tr.mine td:first-child")
+        .into_iter()
+        .map(text)
+        .collect();
+    assert!(
+        rows.contains(&"HOUSING ELIGIBILITY PRE-SCREENING".to_string()),
+        "{rows:?}"
+    );
+    let project = page(&site, "projects/sm-001.html");
+    let facts = all(&project, "dl.attributes div.fact");
+    assert!(facts.len() > 3, "{} facts", facts.len());
+    assert!(all(&project, "dl.attributes > div:not(.fact)").is_empty());
+}
