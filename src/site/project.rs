@@ -83,9 +83,14 @@ pub(super) fn project<'a>(site: &Site<'a>, index: usize) -> Result<String, Rende
 
     let attributes = attribute_keys(h, index)
         .map(|key| {
-            parts.attributes.get_or_render(key, |key| {
+            let render = |key: &AttributeKey| {
                 theme.render_partial("partials/attribute.html", &attribute_row(h, key))
-            })
+            };
+            if key.repeats() {
+                parts.attributes.get_or_render(key, render)
+            } else {
+                render(&key)
+            }
         })
         .collect::<Result<Vec<_>, _>>()?;
     let now = stage
@@ -217,6 +222,21 @@ struct AttributeKey<'a> {
     field: usize,
     value: Option<&'a Value>,
 }
+
+impl AttributeKey<'_> {
+    /// Whether the row may well show on other pages too, and is worth keeping. Long text (a
+    /// description, say) is rarely the same in two procurements: kept, it would only hold
+    /// memory and be compared.
+    fn repeats(&self) -> bool {
+        match self.value {
+            Some(Value::Text(t)) => t.len() <= LONG_TEXT,
+            _ => true,
+        }
+    }
+}
+
+/// Bytes past which a text value is taken as one procurement's own (see [`AttributeKey::repeats`]).
+const LONG_TEXT: usize = 80;
 
 impl PartialEq for AttributeKey<'_> {
     fn eq(&self, other: &Self) -> bool {
