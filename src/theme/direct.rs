@@ -1,15 +1,17 @@
 //! The simplest templates, rendered without Tera's interpreter.
 //!
-//! Two small partials are rendered tens of thousands of times in a large handbook:
-//! `role-row.html` (a procurement's row on each role page it appears on) and `attribute.html`
-//! (each fact shown on a procurement page). For a partial of a few variables, most of Tera's
+//! Three small partials are rendered tens of thousands of times in a large handbook:
+//! `role-row.html` (a procurement's row on each role page it appears on), `attribute.html`
+//! (each fact shown on a procurement page) and `index-row.html`. For a partial of a few variables, most of Tera's
 //! work is building a JSON tree of the context and looking each variable up by its dotted path.
 //!
-//! A template made only of text, `{{ variable }}` (optionally `| safe`) and
-//! `{% if variable %}…{% elif variable %}…{% else %}…{% endif %}` is compiled here, from Tera's
-//! own parse of it, into a list of pieces; a context is then read straight into the few
-//! variables those pieces use. Anything else — another tag, a filter, a number to print, a
-//! variable that is not there — is left to Tera, so the output is always the one Tera makes:
+//! A template made only of text, `{{ variable }}` (optionally `| safe`),
+//! `{% if variable %}…{% elif variable %}…{% else %}…{% endif %}` and
+//! `{% for item in list %}…{% else %}…{% endfor %}` (not nested, `loop.*` not used) is
+//! compiled here, from Tera's own parse of it, into a list of pieces; a context is then read
+//! straight into the few variables those pieces use. Anything else — another tag, a filter, a
+//! fraction to print, a variable that is not there — is left to Tera, so the output is always
+//! the one Tera makes:
 //! the tests render the built-in partials and random templates both ways and compare. Any
 //! template qualifies, a theme's own copies included.
 //!
@@ -34,14 +36,27 @@ enum Piece {
     Text(String),
     /// `{{ variable }}`, escaped unless the template is not autoescaped or the variable is `| safe`.
     Var {
-        slot: usize,
+        from: From,
         escape: bool,
     },
     /// `{% if %}` with its `{% elif %}`s, then the `{% else %}` body (empty when there is none).
     If {
-        branches: Vec<(usize, Vec<Piece>)>,
+        branches: Vec<(From, Vec<Piece>)>,
         otherwise: Vec<Piece>,
     },
+    /// `{% for %}` over the list in a slot, then the `{% else %}` body for an empty list.
+    For {
+        slot: usize,
+        body: Vec<Piece>,
+        otherwise: Vec<Piece>,
+    },
+}
+
+/// Where a variable's value comes from: a slot of the context, or the item of the loop.
+#[derive(Debug, Clone, Copy)]
+enum From {
+    Slot(usize),
+    Item,
 }
 
 impl Direct {
@@ -52,7 +67,7 @@ impl Direct {
             return None;
         }
         let mut paths = Vec::new();
-        let pieces = pieces(&template.ast, autoescape, &mut paths)?;
+        let pieces = pieces(&template.ast, autoescape, None, &mut paths)?;
         Some(Direct { pieces, paths })
     }
 
@@ -69,15 +84,23 @@ impl Direct {
             text: String::new(),
             path: String::new(),
             depth: 0,
+            capture: None,
+            captured: Slot::Missing,
         };
         context.serialize(&mut collector).ok()?;
         let mut out = String::with_capacity(collector.text.len() + 256);
-        write(&self.pieces, &collector, &escape, &mut out)?;
+        write(&self.pieces, &collector, None, &escape, &mut out)?;
         Some(out)
     }
 }
 
-fn pieces(nodes: &[Node], autoescape: bool, paths: &mut Vec<String>) -> Option<Vec<Piece>> {
+/// `item`: the name of the loop's item, inside a `{% for %}`.
+fn pieces(
+    nodes: &[Node],
+    autoescape: bool,
+    item: Option<&str>,
+    paths: &mut Vec<String>,
+) -> Option<Vec<Piece>> {
     let mut out = Vec::with_capacity(nodes.len());
     for node in nodes {
         match node {
@@ -91,7 +114,7 @@ fn pieces(nodes: &[Node], autoescape: bool, paths: &mut Vec<String>) -> Option<V
                     _ => return None,
                 };
                 out.push(Piece::Var {
-                    slot: slot(expr, paths)?,
+                    from: from(expr, item, paths)?,
                     escape: autoescape && !safe,
                 });
             }
@@ -101,15 +124,39 @@ fn pieces(nodes: &[Node], autoescape: bool, paths: &mut Vec<String>) -> Option<V
                     if !condition.filters.is_empty() {
                         return None;
                     }
-                    branches.push((slot(condition, paths)?, pieces(body, autoescape, paths)?));
+                    branches.push((
+                        from(condition, item, paths)?,
+                        pieces(body, autoescape, item, paths)?,
+                    ));
                 }
                 let otherwise = match &node.otherwise {
-                    Some((_, body)) => pieces(body, autoescape, paths)?,
+                    Some((_, body)) => pieces(body, autoescape, item, paths)?,
                     None => Vec::new(),
                 };
                 out.push(Piece::If {
                     branches,
                     otherwise,
+                });
+            }
+            Node::Forloop(_, forloop, _) => {
+                let name = forloop.value.as_str();
+                // `loop.index` and the like are Tera's; a nested loop is left to it too.
+                if item.is_some() || forloop.key.is_some() || name == "loop" {
+                    return None;
+                }
+                let From::Slot(slot) = from(&forloop.container, None, paths)? else {
+                    return None;
+                };
+                if !forloop.container.filters.is_empty() {
+                    return None;
+                }
+                out.push(Piece::For {
+                    slot,
+                    body: pieces(&forloop.body, autoescape, Some(name), paths)?,
+                    otherwise: match &forloop.empty_body {
+                        Some(body) => pieces(body, autoescape, None, paths)?,
+                        None => Vec::new(),
+                    },
                 });
             }
             _ => return None,
@@ -118,11 +165,22 @@ fn pieces(nodes: &[Node], autoescape: bool, paths: &mut Vec<String>) -> Option<V
     Some(out)
 }
 
-/// The slot of a plain variable (`name` or `name.field.field`), added when new.
-fn slot(expr: &Expr, paths: &mut Vec<String>) -> Option<usize> {
+/// Where a plain variable (`name` or `name.field.field`) comes from: the loop's `item`, or a
+/// slot of the context (added when new).
+fn from(expr: &Expr, item: Option<&str>, paths: &mut Vec<String>) -> Option<From> {
     let ExprVal::Ident(name) = &expr.val else {
         return None;
     };
+    if let Some(item) = item {
+        if name == item && !expr.negated {
+            return Some(From::Item);
+        }
+        // A field of the item, or Tera's `loop` variable.
+        let first = name.split('.').next().unwrap_or_default();
+        if first == item || first == "loop" {
+            return None;
+        }
+    }
     let plain_part = |part: &str| {
         part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -131,50 +189,74 @@ fn slot(expr: &Expr, paths: &mut Vec<String>) -> Option<usize> {
     if expr.negated || name.starts_with("__tera") || !name.split('.').all(plain_part) {
         return None;
     }
-    Some(match paths.iter().position(|p| p == name) {
+    Some(From::Slot(match paths.iter().position(|p| p == name) {
         Some(i) => i,
         None => {
             paths.push(name.clone());
             paths.len() - 1
         }
-    })
+    }))
 }
 
+/// Writes `pieces`; `item` is the loop's current item, inside a `{% for %}`.
 fn write(
     pieces: &[Piece],
     values: &Collector<'_>,
+    item: Option<&Slot>,
     escape: &impl Fn(&str, &mut String),
     out: &mut String,
 ) -> Option<()> {
+    let value = |from: &From| match from {
+        From::Slot(slot) => Some(&values.values[*slot]),
+        From::Item => item,
+    };
     for piece in pieces {
         match piece {
             Piece::Text(text) => out.push_str(text),
-            Piece::Var { slot, escape: e } => {
-                // Tera prints numbers, booleans and lists its own way, and refuses a missing
-                // variable: only text is printed here.
-                let Slot::Text(range) = &values.values[*slot] else {
-                    return None;
-                };
-                let text = &values.text[range.clone()];
-                if *e {
-                    escape(text, out);
-                } else {
-                    out.push_str(text);
+            Piece::Var { from, escape: e } => match value(from)? {
+                Slot::Text(range) => {
+                    let text = &values.text[range.clone()];
+                    if *e {
+                        escape(text, out);
+                    } else {
+                        out.push_str(text);
+                    }
                 }
-            }
+                // Whole numbers print as Rust prints them; digits need no escaping.
+                Slot::Integer { digits, .. } => out.push_str(&values.text[digits.clone()]),
+                // Tera prints fractions, booleans and lists its own way, and refuses a missing
+                // variable.
+                _ => return None,
+            },
             Piece::If {
                 branches,
                 otherwise,
             } => {
                 let mut body = otherwise;
                 // In order, as Tera does: a condition after the first true one is not looked at.
-                for (slot, branch) in branches {
-                    if values.values[*slot].truthy()? {
+                for (from, branch) in branches {
+                    if value(from)?.truthy()? {
                         body = branch;
                         break;
                     }
                 }
-                write(body, values, escape, out)?;
+                write(body, values, item, escape, out)?;
+            }
+            Piece::For {
+                slot,
+                body,
+                otherwise,
+            } => {
+                // Tera iterates over text by character, and refuses anything but a list or text.
+                let Slot::List(items) = &values.values[*slot] else {
+                    return None;
+                };
+                if items.is_empty() {
+                    write(otherwise, values, None, escape, out)?;
+                }
+                for each in items {
+                    write(body, values, Some(each), escape, out)?;
+                }
             }
         }
     }
@@ -187,22 +269,31 @@ enum Slot {
     Missing,
     /// A range of [`Collector::text`].
     Text(Range<usize>),
+    /// A whole number: its digits (a range of [`Collector::text`]), and whether it is zero.
+    Integer {
+        digits: Range<usize>,
+        zero: bool,
+    },
     Null,
     Bool(bool),
-    /// A list or an object, and whether it has anything in it.
+    /// A list's items.
+    List(Vec<Slot>),
+    /// An object, and whether it has anything in it.
     Composite(bool),
-    /// A number.
+    /// A fraction.
     Other,
 }
 
 impl Slot {
-    /// Whether `{% if %}` takes this as true, as Tera does; `None` for a number.
+    /// Whether `{% if %}` takes this as true, as Tera does; `None` for a fraction.
     fn truthy(&self) -> Option<bool> {
         match self {
             // Tera takes a variable that is not there as false in a condition.
             Slot::Missing | Slot::Null => Some(false),
             Slot::Text(range) => Some(!range.is_empty()),
+            Slot::Integer { zero, .. } => Some(!zero),
             Slot::Bool(b) => Some(*b),
+            Slot::List(items) => Some(!items.is_empty()),
             Slot::Composite(filled) => Some(*filled),
             Slot::Other => None,
         }
@@ -220,6 +311,9 @@ struct Collector<'p> {
     path: String,
     /// How many objects deep the value being read is (0: the context itself).
     depth: usize,
+    /// While a list's item is read: the depth of the item, and what it is so far.
+    capture: Option<usize>,
+    captured: Slot,
 }
 
 /// Something Tera would see differently or refuse; the template is then left to Tera.
@@ -254,10 +348,26 @@ impl<'p> Collector<'p> {
         Ok(())
     }
 
-    /// A value that is not an object or a list. The context itself must be an object.
-    fn leaf(&mut self, value: Slot) -> Result<(), Unsupported> {
+    /// Whether the value being read is wanted: a slot's, or a list item being read. The
+    /// context itself must be an object.
+    fn wanted(&self) -> Result<bool, Unsupported> {
         if self.depth == 0 {
             return Err(Unsupported);
+        }
+        Ok(match self.capture {
+            Some(depth) => depth == self.depth,
+            None => self.slot().is_some(),
+        })
+    }
+
+    /// A value that is not an object or a list.
+    fn leaf(&mut self, value: Slot) -> Result<(), Unsupported> {
+        if !self.wanted()? {
+            return Ok(());
+        }
+        if self.capture.is_some() {
+            self.captured = value;
+            return Ok(());
         }
         match self.slot() {
             Some(slot) => self.set(slot, value),
@@ -266,15 +376,24 @@ impl<'p> Collector<'p> {
     }
 
     fn text(&mut self, text: &str) -> Result<(), Unsupported> {
-        if self.depth == 0 {
-            return Err(Unsupported);
+        if !self.wanted()? {
+            return Ok(());
         }
-        if let Some(slot) = self.slot() {
-            let start = self.text.len();
-            self.text.push_str(text);
-            self.set(slot, Slot::Text(start..self.text.len()))?;
+        let start = self.text.len();
+        self.text.push_str(text);
+        self.leaf(Slot::Text(start..self.text.len()))
+    }
+
+    fn integer(&mut self, n: i128) -> Result<(), Unsupported> {
+        if !self.wanted()? {
+            return Ok(());
         }
-        Ok(())
+        let start = self.text.len();
+        self.text.push_str(&n.to_string());
+        self.leaf(Slot::Integer {
+            digits: start..self.text.len(),
+            zero: n == 0,
+        })
     }
 
     /// Reads the value under `key` of the object being read.
@@ -295,11 +414,24 @@ impl<'p> Collector<'p> {
         read
     }
 
-    fn composite<'c>(&'c mut self) -> Composite<'c, 'p> {
+    /// An object or a list (`list`) starts: a slot's is counted, and a list's items kept.
+    fn composite<'c>(&'c mut self, list: bool) -> Composite<'c, 'p> {
+        let slot = match self.capture {
+            Some(depth) => {
+                // A list item that is an object or a list: only Tera prints it.
+                if depth == self.depth {
+                    self.captured = Slot::Other;
+                }
+                None
+            }
+            None if self.depth == 0 => None,
+            None => self.slot(),
+        };
         Composite {
-            slot: if self.depth == 0 { None } else { self.slot() },
+            slot,
             entries: 0,
             key: None,
+            items: (list && slot.is_some()).then(Vec::new),
             collector: self,
         }
     }
@@ -312,22 +444,39 @@ struct Composite<'c, 'p> {
     entries: usize,
     /// A map's key, until its value comes.
     key: Option<String>,
+    /// A slot's list: its items.
+    items: Option<Vec<Slot>>,
 }
 
 impl Composite<'_, '_> {
     fn end(self) -> Result<(), Unsupported> {
-        match self.slot {
-            Some(slot) => self.collector.set(slot, Slot::Composite(self.entries > 0)),
-            None => Ok(()),
-        }
+        let Some(slot) = self.slot else {
+            return Ok(());
+        };
+        let value = match self.items {
+            Some(items) => Slot::List(items),
+            None => Slot::Composite(self.entries > 0),
+        };
+        self.collector.set(slot, value)
     }
 
-    fn element(&mut self) -> Result<(), Unsupported> {
-        // A list's items have no plain name (`list.0`), so no slot is in them.
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
         if self.collector.depth == 0 {
             return Err(Unsupported);
         }
         self.entries += 1;
+        // An item has no plain name (`list.0`): only a slot's list keeps its items.
+        if let Some(items) = &mut self.items {
+            let c = &mut *self.collector;
+            c.depth += 1;
+            c.capture = Some(c.depth);
+            c.captured = Slot::Missing;
+            let read = value.serialize(&mut *c);
+            c.capture = None;
+            c.depth -= 1;
+            read?;
+            items.push(std::mem::replace(&mut c.captured, Slot::Missing));
+        }
         Ok(())
     }
 }
@@ -346,29 +495,29 @@ impl<'c, 'p> ser::Serializer for &'c mut Collector<'p> {
     fn serialize_bool(self, v: bool) -> Result<(), Unsupported> {
         self.leaf(Slot::Bool(v))
     }
-    fn serialize_i8(self, _: i8) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_i8(self, n: i8) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_i16(self, _: i16) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_i16(self, n: i16) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_i32(self, _: i32) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_i32(self, n: i32) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_i64(self, _: i64) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_i64(self, n: i64) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_u8(self, _: u8) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_u8(self, n: u8) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_u16(self, _: u16) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_u16(self, n: u16) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_u32(self, _: u32) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_u32(self, n: u32) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
-    fn serialize_u64(self, _: u64) -> Result<(), Unsupported> {
-        self.leaf(Slot::Other)
+    fn serialize_u64(self, n: u64) -> Result<(), Unsupported> {
+        self.integer(n.into())
     }
     fn serialize_f32(self, _: f32) -> Result<(), Unsupported> {
         self.leaf(Slot::Other)
@@ -422,17 +571,17 @@ impl<'c, 'p> ser::Serializer for &'c mut Collector<'p> {
         Err(Unsupported)
     }
     fn serialize_seq(self, _: Option<usize>) -> Result<Composite<'c, 'p>, Unsupported> {
-        Ok(self.composite())
+        Ok(self.composite(true))
     }
     fn serialize_tuple(self, _: usize) -> Result<Composite<'c, 'p>, Unsupported> {
-        Ok(self.composite())
+        Ok(self.composite(true))
     }
     fn serialize_tuple_struct(
         self,
         _: &'static str,
         _: usize,
     ) -> Result<Composite<'c, 'p>, Unsupported> {
-        Ok(self.composite())
+        Ok(self.composite(true))
     }
     fn serialize_tuple_variant(
         self,
@@ -444,10 +593,10 @@ impl<'c, 'p> ser::Serializer for &'c mut Collector<'p> {
         Err(Unsupported)
     }
     fn serialize_map(self, _: Option<usize>) -> Result<Composite<'c, 'p>, Unsupported> {
-        Ok(self.composite())
+        Ok(self.composite(false))
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<Composite<'c, 'p>, Unsupported> {
-        Ok(self.composite())
+        Ok(self.composite(false))
     }
     fn serialize_struct_variant(
         self,
@@ -463,8 +612,8 @@ impl<'c, 'p> ser::Serializer for &'c mut Collector<'p> {
 impl ser::SerializeSeq for Composite<'_, '_> {
     type Ok = ();
     type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Unsupported> {
-        self.element()
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.element(value)
     }
     fn end(self) -> Result<(), Unsupported> {
         Composite::end(self)
@@ -474,8 +623,8 @@ impl ser::SerializeSeq for Composite<'_, '_> {
 impl ser::SerializeTuple for Composite<'_, '_> {
     type Ok = ();
     type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Unsupported> {
-        self.element()
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.element(value)
     }
     fn end(self) -> Result<(), Unsupported> {
         Composite::end(self)
@@ -485,8 +634,8 @@ impl ser::SerializeTuple for Composite<'_, '_> {
 impl ser::SerializeTupleStruct for Composite<'_, '_> {
     type Ok = ();
     type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, _: &T) -> Result<(), Unsupported> {
-        self.element()
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+        self.element(value)
     }
     fn end(self) -> Result<(), Unsupported> {
         Composite::end(self)
@@ -691,9 +840,8 @@ mod tests {
         let by_tera = tera::Context::from_serialize(context)
             .and_then(|c| tera.render(name, &c))
             .map_err(|e| e.to_string());
-        let direct = direct(tera, name)
-            .expect("compiles")
-            .render(context, super::super::escape_html_into);
+        let direct =
+            direct(tera, name).and_then(|d| d.render(context, super::super::escape_html_into));
         (by_tera, direct)
     }
 
@@ -701,10 +849,14 @@ mod tests {
     fn the_hot_built_in_partials_render_directly_and_the_pages_do_not() {
         let dir = tempfile::tempdir().unwrap();
         let theme = super::super::Theme::load(dir.path(), "default").unwrap();
-        for partial in ["partials/role-row.html", "partials/attribute.html"] {
+        for partial in [
+            "partials/role-row.html",
+            "partials/attribute.html",
+            "partials/index-row.html",
+        ] {
             assert!(theme.direct.contains_key(partial), "{partial}");
         }
-        for page in ["base.html", "project.html", "partials/index-row.html"] {
+        for page in ["base.html", "project.html", "partials/gap.html"] {
             assert!(!theme.direct.contains_key(page), "{page}");
         }
     }
@@ -736,7 +888,12 @@ mod tests {
                     Value::Null,
                     json!(false),
                     json!(true),
-                    json!(["x"]),
+                    json!(0),
+                    json!(12),
+                    json!(1.5),
+                    json!([]),
+                    json!(["<x>", "y"]),
+                    json!([1, null]),
                     json!({}),
                 ] {
                     contexts.push(context(&d.paths, &|j| {
@@ -784,6 +941,7 @@ mod tests {
         inner: Inner,
         tags: Vec<&'a str>,
         count: u32,
+        pair: (i64, &'a str),
     }
 
     #[derive(Serialize)]
@@ -802,7 +960,8 @@ mod tests {
     fn typed_contexts_read_as_tera_reads_their_json() {
         let tera = tera(
             "<{{ title }}>{% if stage %}[{{ stage }}]{% else %}no stage{% endif %} {{ kind }} \
-             {{ inner.name }}{% if inner.html %}{{ inner.html | safe }}{% elif tags %}tags{% endif %}",
+             {{ inner.name }}{% if inner.html %}{{ inner.html | safe }}{% elif tags %}tags{% endif %} \
+             {{ count }}{% for p in pair %}({{ p }}){% endfor %}",
         );
         let mut row = Row {
             title: "A & B",
@@ -814,6 +973,7 @@ mod tests {
             },
             tags: vec!["t"],
             count: 3,
+            pair: (-4, "<p>"),
         };
         for name in ["t.html", "t.txt"] {
             let (by_tera, by_direct) = both(&tera, name, &row);
@@ -824,17 +984,29 @@ mod tests {
         let (by_tera, by_direct) = both(&tera, "t.html", &row);
         assert_eq!(
             by_tera.as_deref(),
-            Ok("<A &amp; B>[Evaluation] sign-off &lt;n&gt;tags")
+            Ok("<A &amp; B>[Evaluation] sign-off &lt;n&gt;tags 3(-4)(&lt;p&gt;)")
         );
         assert_eq!(by_direct.map(Ok), Some(by_tera));
     }
 
     #[test]
     fn what_only_tera_knows_is_left_to_tera() {
-        // Printing a number, a list or a missing variable: Tera prints or refuses it its own way.
+        // Whole numbers print as Rust prints them; a fraction, a list or a missing variable
+        // Tera prints or refuses its own way.
         let tera = tera("{{ count }}");
         let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "count": 3 }));
-        assert_eq!((by_tera.as_deref(), by_direct), (Ok("3"), None));
+        assert_eq!(
+            (by_tera.as_deref(), by_direct.as_deref()),
+            (Ok("3"), Some("3"))
+        );
+        let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "count": 2.5 }));
+        assert_eq!((by_tera.as_deref(), by_direct), (Ok("2.5"), None));
+        let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "count": ["a"] }));
+        assert_eq!((by_tera.as_deref(), by_direct), (Ok("[a]"), None));
+        // Items that are lists or objects themselves.
+        let tera = self::tera("{% for v in a %}{% if v %}y{% else %}n{% endif %}{% endfor %}");
+        let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "a": [["x"], [], {}] }));
+        assert_eq!((by_tera.as_deref(), by_direct), (Ok("ynn"), None));
         let (by_tera, by_direct) = both(&tera, "t.html", &json!({}));
         assert!(by_tera.is_err() && by_direct.is_none());
         // A context that is not an object.
@@ -844,7 +1016,11 @@ mod tests {
         for source in [
             "{{ a | upper }}",
             "{{ a | default(value='x') }}",
-            "{% for x in a %}{{ x }}{% endfor %}",
+            "{% for x in a %}{{ loop.index }}{% endfor %}",
+            "{% for x in a %}{{ x.name }}{% endfor %}",
+            "{% for x in a %}{% for y in x %}{{ y }}{% endfor %}{% endfor %}",
+            "{% for k, v in a %}{{ v }}{% endfor %}",
+            "{% for x in a | reverse %}{{ x }}{% endfor %}",
             "{% if a == 'x' %}y{% endif %}",
             "{% if not a %}y{% endif %}",
             "{{ a.0 }}",
@@ -860,7 +1036,7 @@ mod tests {
 
     /// Templates made of the pieces direct rendering knows, with every kind of whitespace control.
     fn template() -> impl Strategy<Value = String> {
-        let name = prop::sample::select(vec!["a", "b", "c", "c.d", "e"]);
+        let name = prop::sample::select(vec!["a", "b", "c", "c.d", "e", "v"]);
         let text = "[a-z <>&\"'\n]{0,5}";
         let open = prop::sample::select(vec!["{{", "{{-"]);
         let close = prop::sample::select(vec!["}}", "-}}"]);
@@ -884,6 +1060,13 @@ mod tests {
                 body,
             )
                 .prop_map(|((if_, n, b), elifs, otherwise, endif, after)| {
+                    // (An `if` on `a` becomes a loop over it, with `v` its item.)
+                    if n == "a" && !if_.contains('-') {
+                        let otherwise = otherwise.map_or(String::new(), |(_, b)| {
+                            "{% else %}".to_string() + &b.replace(" v ", " b ")
+                        });
+                        return format!("{{% for v in a %}}{b}{otherwise}{{% endfor %}}{after}");
+                    }
                     let mut s = if_.replace(" if ", &format!(" if {n} ")) + &b;
                     for (elif, n, b) in elifs {
                         s += &(elif.replace(" elif ", &format!(" elif {n} ")) + &b);
@@ -903,7 +1086,16 @@ mod tests {
             1 => Just(Some(Value::Null)),
             1 => any::<bool>().prop_map(|b| Some(json!(b))),
             1 => (0..3i64).prop_map(|n| Some(json!(n))),
-            1 => prop::sample::select(vec![json!([]), json!(["x"]), json!({})]).prop_map(Some),
+            2 => prop::sample::select(vec![
+                json!([]),
+                json!(["x"]),
+                json!(["<", "", "y"]),
+                json!([0, 7]),
+                json!([true, null]),
+                json!([["x"]]),
+                json!({}),
+            ])
+            .prop_map(Some),
         ]
     }
 
@@ -933,14 +1125,29 @@ mod tests {
             }
             let tera = tera(&source);
             let name = if escaped { "t.html" } else { "t.txt" };
+            // Everything but a loop in a loop is compiled.
+            let (mut depth, mut nested) = (0, false);
+            for tag in source.split("{%").skip(1) {
+                match tag.trim_start_matches('-').split_whitespace().next() {
+                    Some("for") => {
+                        nested |= depth > 0;
+                        depth += 1;
+                    }
+                    Some("endfor") => depth -= 1,
+                    _ => {}
+                }
+            }
+            prop_assert_eq!(direct(&tera, name).is_some(), !nested);
             let (by_tera, by_direct) = both(&tera, name, &ctx);
             if let Some(out) = by_direct {
                 prop_assert_eq!(Ok(out), by_tera);
             }
             // (`c` itself is an object there, which only Tera prints.)
-            let all_text = json!({ "a": "<a>", "b": "", "c": { "d": "&" }, "e": "e" });
+            // (A loop needs a list; `v` outside one is not there.)
+            let all_text = json!({ "a": ["<a>", ""], "b": "", "c": { "d": "&" }, "e": "e", "v": "v" });
             let (by_tera, by_direct) = both(&tera, name, &all_text);
-            if !source.contains("{{ c ") && !source.contains("{{- c ") {
+            let prints = |v: &str| source.contains(&format!("{{{{ {v} ")) || source.contains(&format!("{{{{- {v} "));
+            if !prints("c") && !prints("a") {
                 prop_assert_eq!(by_direct.map(Ok), Some(by_tera));
             }
         }
