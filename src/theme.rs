@@ -175,7 +175,10 @@ impl Theme {
                 // Which templates Tera escapes variables in, decided as Tera decides it.
                 let file = template.path.as_deref().unwrap_or(name);
                 let autoescape = AUTOESCAPE.iter().any(|suffix| file.ends_with(suffix));
-                Some((name.clone(), direct::Direct::compile(template, autoescape)?))
+                Some((
+                    name.clone(),
+                    direct::Direct::compile(&tera, template, autoescape)?,
+                ))
             })
             .collect();
         Ok(Theme {
