@@ -861,7 +861,12 @@ impl ser::SerializeMap for Composite<'_, '_> {
     type Ok = ();
     type Error = Unsupported;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Unsupported> {
-        self.key = Some(key.serialize(KeyName)?);
+        // A map key as Tera's object has it: text only here (other keys are left to Tera). A
+        // map is rare in a context (a flattened struct), so the key's JSON value is cheap enough.
+        match serde_json::to_value(key) {
+            Ok(serde_json::Value::String(key)) => self.key = Some(key),
+            _ => return Err(Unsupported),
+        }
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
@@ -887,141 +892,6 @@ impl ser::SerializeStruct for Composite<'_, '_> {
     }
     fn end(self) -> Result<(), Unsupported> {
         Composite::end(self)
-    }
-}
-
-/// A map key: text only (Tera's object keys are text; other keys are left to Tera).
-struct KeyName;
-
-impl ser::Serializer for KeyName {
-    type Ok = String;
-    type Error = Unsupported;
-    type SerializeSeq = ser::Impossible<String, Unsupported>;
-    type SerializeTuple = ser::Impossible<String, Unsupported>;
-    type SerializeTupleStruct = ser::Impossible<String, Unsupported>;
-    type SerializeTupleVariant = ser::Impossible<String, Unsupported>;
-    type SerializeMap = ser::Impossible<String, Unsupported>;
-    type SerializeStruct = ser::Impossible<String, Unsupported>;
-    type SerializeStructVariant = ser::Impossible<String, Unsupported>;
-
-    fn serialize_str(self, v: &str) -> Result<String, Unsupported> {
-        Ok(v.to_owned())
-    }
-    fn serialize_char(self, v: char) -> Result<String, Unsupported> {
-        Ok(v.to_string())
-    }
-    fn serialize_bool(self, _: bool) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_i8(self, _: i8) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_i16(self, _: i16) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_i32(self, _: i32) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_i64(self, _: i64) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_u8(self, _: u8) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_u16(self, _: u16) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_u32(self, _: u32) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_u64(self, _: u64) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_f32(self, _: f32) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_f64(self, _: f64) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_none(self) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_unit(self) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_unit_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        variant: &'static str,
-    ) -> Result<String, Unsupported> {
-        Ok(variant.to_owned())
-    }
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        value: &T,
-    ) -> Result<String, Unsupported> {
-        value.serialize(self)
-    }
-    fn serialize_newtype_variant<T: Serialize + ?Sized>(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: &T,
-    ) -> Result<String, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleStruct, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_tuple_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeTupleVariant, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_struct(
-        self,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStruct, Unsupported> {
-        Err(Unsupported)
-    }
-    fn serialize_struct_variant(
-        self,
-        _: &'static str,
-        _: u32,
-        _: &'static str,
-        _: usize,
-    ) -> Result<Self::SerializeStructVariant, Unsupported> {
-        Err(Unsupported)
     }
 }
 
@@ -1308,6 +1178,10 @@ mod tests {
         assert_eq!((by_tera.as_deref(), by_direct), (Ok("2.5"), None));
         let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "count": ["a"] }));
         assert_eq!((by_tera.as_deref(), by_direct), (Ok("[a]"), None));
+        // A map whose keys are not text.
+        let ctx: std::collections::BTreeMap<i32, &str> = [(1, "x")].into();
+        let (by_tera, by_direct) = both(&self::tera("{% if a %}y{% endif %}"), "t.html", &ctx);
+        assert_eq!((by_tera.as_deref(), by_direct), (Ok(""), None));
         // Items that are lists or objects themselves.
         let tera = self::tera("{% for v in a %}{% if v %}y{% else %}n{% endif %}{% endfor %}");
         let (by_tera, by_direct) = both(&tera, "t.html", &json!({ "a": [["x"], [], {}] }));
