@@ -824,38 +824,27 @@ impl<'c, 'p> ser::Serializer for &'c mut Collector<'p> {
     }
 }
 
-impl ser::SerializeSeq for Composite<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Composite::end(self)
-    }
+/// Lists, tuples and tuple structs are all lists in Tera's JSON.
+macro_rules! list_like {
+    ($($serialize:ident :: $element:ident),*) => {$(
+        impl ser::$serialize for Composite<'_, '_> {
+            type Ok = ();
+            type Error = Unsupported;
+            fn $element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
+                self.element(value)
+            }
+            fn end(self) -> Result<(), Unsupported> {
+                Composite::end(self)
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Composite<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Composite::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Composite<'_, '_> {
-    type Ok = ();
-    type Error = Unsupported;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Unsupported> {
-        self.element(value)
-    }
-    fn end(self) -> Result<(), Unsupported> {
-        Composite::end(self)
-    }
-}
+list_like!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 impl ser::SerializeMap for Composite<'_, '_> {
     type Ok = ();

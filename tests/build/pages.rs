@@ -459,6 +459,16 @@ fn snapshot_role_main() {
     assert_main_snapshot("role_legal_officer_main", &site, "roles/legal_officer.html");
 }
 
+/// Puts `files` (paths under `templates/`, with their text) into the handbook's own copy of the
+/// default theme.
+fn theme_templates(book: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = book.join("themes/default/templates").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
 /// A copy of the fixture with a guidance page one folder down, so pages sit at three depths
 /// (the home page, `projects/…`, `guide/more/…`) and the 404 page links from the site root.
 fn fixture_at_three_depths() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -479,13 +489,11 @@ fn head_links_header_and_footer_made_once_per_place_equal_a_base_that_makes_them
     let (_tmp, book) = fixture_at_three_depths();
     let out = tempfile::TempDir::new().unwrap();
     build_into(&book, &out.path().join("shared"));
-    let templates = book.join("themes/default/templates");
-    std::fs::create_dir_all(&templates).unwrap();
-    std::fs::copy(
+    let inline_base = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/themes/inline-base.html"),
-        templates.join("base.html"),
     )
     .unwrap();
+    theme_templates(&book, &[("base.html", &inline_base)]);
     build_into(&book, &out.path().join("inline"));
     let (shared, inline) = (
         tree(&out.path().join("shared")),
@@ -503,16 +511,15 @@ fn head_links_header_and_footer_made_once_per_place_equal_a_base_that_makes_them
 
 #[test]
 fn a_theme_header_shows_on_every_page_with_links_from_where_the_page_is() {
-    let (_tmp, book) = fixture_at_three_depths();
-    let partials = book.join("themes/default/templates/partials");
-    std::fs::create_dir_all(&partials).unwrap();
-    std::fs::write(
-        partials.join("header.html"),
-        "<header class=\"office\"><a href=\"{{ root }}index.html\">{{ site.title }}</a> {{ section }}</header>\n",
-    )
-    .unwrap();
-    let out = tempfile::TempDir::new().unwrap();
-    let site = out.path().join("site");
+    let (tmp, book) = fixture_at_three_depths();
+    theme_templates(
+        &book,
+        &[(
+            "partials/header.html",
+            "<header class=\"office\"><a href=\"{{ root }}index.html\">{{ site.title }}</a> {{ section }}</header>\n",
+        )],
+    );
+    let site = tmp.path().join("site");
     build_into(&book, &site);
     let pages = html_files(&site);
     assert!(pages.len() > 10, "{pages:?}");
@@ -542,21 +549,21 @@ fn a_themes_own_row_and_fact_partials_show_whether_or_not_they_render_without_te
     // The built-in role-row.html and attribute.html are simple enough to be rendered without
     // Tera's interpreter; a theme's copy is rendered so too when it is (the attribute below),
     // and by Tera when it uses more of Tera (the filter in the row below).
-    let (_tmp, book) = fixture_copy();
-    let partials = book.join("themes/default/templates/partials");
-    std::fs::create_dir_all(&partials).unwrap();
-    std::fs::write(
-        partials.join("role-row.html"),
-        "<tr class=\"mine\"><td>{{ title | upper }}</td><td>{{ stage }}</td></tr>\n",
-    )
-    .unwrap();
-    std::fs::write(
-        partials.join("attribute.html"),
-        "<div class=\"fact\"><dt>{{ a.label }}</dt><dd>{% if a.value %}{{ a.value }}{% else %}?{% endif %}</dd></div>\n",
-    )
-    .unwrap();
-    let out = tempfile::TempDir::new().unwrap();
-    let site = out.path().join("site");
+    let (tmp, book) = fixture_copy();
+    theme_templates(
+        &book,
+        &[
+            (
+                "partials/role-row.html",
+                "<tr class=\"mine\"><td>{{ title | upper }}</td><td>{{ stage }}</td></tr>\n",
+            ),
+            (
+                "partials/attribute.html",
+                "<div class=\"fact\"><dt>{{ a.label }}</dt><dd>{% if a.value %}{{ a.value }}{% else %}?{% endif %}</dd></div>\n",
+            ),
+        ],
+    );
+    let site = tmp.path().join("site");
     build_into(&book, &site);
     let role = page(&site, "roles/legal_officer.html");
     let rows: Vec<String> = all(&role, "tr.mine td:first-child")
